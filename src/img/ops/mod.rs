@@ -1,0 +1,1 @@
+//! One module per OSS action, each over decoded frames.

@@ -1,0 +1,1 @@
+//! OSS error codes.
