@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Runs every test of the project: installs what the tests need
+# (scripts/install-test-deps.sh), then rustfmt, clippy and `cargo test`, which
+# includes tests/sdk.rs (the official Python and Node OSS SDKs against a real
+# server process). Exits non-zero when any step fails and ends with a summary.
+#
+# Usage: bash scripts/test.sh
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+export RUST_BACKTRACE="${RUST_BACKTRACE:-1}"
+
+STEPS=()
+RESULTS=()
+TIMES=()
+FAILED=0
+
+run_step() {
+  local name="$1"
+  shift
+  printf '\n===== %s: %s =====\n' "$name" "$*"
+  local start=$SECONDS
+  "$@"
+  local rc=$?
+  local took=$((SECONDS - start))
+  STEPS+=("$name")
+  TIMES+=("$took")
+  if [ "$rc" -eq 0 ]; then
+    RESULTS+=("ok")
+  else
+    RESULTS+=("FAILED (exit $rc)")
+    FAILED=1
+  fi
+  printf '===== %s: %s in %ss =====\n' "$name" "${RESULTS[-1]}" "$took"
+  return "$rc"
+}
+
+summary() {
+  printf '\n===== test.sh summary =====\n'
+  local i
+  for i in "${!STEPS[@]}"; do
+    printf '  %-8s %-20s %5ss\n' "${STEPS[$i]}" "${RESULTS[$i]}" "${TIMES[$i]}"
+  done
+  if [ "$FAILED" -eq 0 ]; then
+    printf 'test.sh: all steps succeeded\n'
+  else
+    printf 'test.sh: some steps FAILED (see above)\n'
+  fi
+}
+
+printf 'toolchain: %s; %s; node %s; %s\n' \
+  "$(rustc --version 2>/dev/null || echo 'rustc missing')" \
+  "$(cargo --version 2>/dev/null || echo 'cargo missing')" \
+  "$(node --version 2>/dev/null || echo missing)" \
+  "$(python3 --version 2>&1 || echo 'python3 missing')"
+
+if ! run_step deps bash scripts/install-test-deps.sh; then
+  # Without the native libraries nothing below can pass; say so clearly.
+  summary
+  exit 1
+fi
+
+run_step fmt cargo fmt --all -- --check
+run_step clippy cargo clippy --all-targets -- -D warnings
+run_step test cargo test
+
+summary
+exit "$FAILED"

@@ -1,0 +1,296 @@
+//! Runs the official OSS SDKs (Python `oss2`, `alibabacloud-oss-v2`, Node
+//! `ali-oss`) against a real `ossimg serve` process.
+//!
+//! The server is started on a free loopback port with a temporary data
+//! directory, one fixed access key (environment) and one STS-style key with a
+//! security token (config file). Readiness is polled on `GET /-/ready`. The
+//! suites under `tests/sdk/python` and `tests/sdk/node` then run with the
+//! endpoint and keys in `OSSIMG_TEST_*` variables; their output is shown when
+//! they fail.
+//!
+//! The SDKs are installed by `scripts/test.sh` (a project-local `.venv` and
+//! `tests/sdk/node/node_modules`); when they are missing this test fails and
+//! says so instead of skipping.
+
+use std::fs::{self, File};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+const AK: &str = "LTAI5tOssimgSdkTest";
+const SK: &str = "OssimgSdkTestSecret0123456789abcdef";
+const STS_AK: &str = "STS.ossimgSdkTest";
+const STS_SK: &str = "OssimgSdkTestStsSecret0123456789";
+const STS_TOKEN: &str = "ossimg-sdk-test-security-token";
+
+/// How long the server may take to answer `/-/ready`.
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Upper bound for one SDK suite; it normally takes well under a minute.
+const SUITE_TIMEOUT: Duration = Duration::from_secs(420);
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Kills and reaps the server when dropped, also when a test panics.
+struct ServerGuard {
+    child: Child,
+    log: PathBuf,
+}
+
+impl ServerGuard {
+    fn log_tail(&self) -> String {
+        let text = fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        let start = lines.len().saturating_sub(60);
+        lines[start..].join("\n")
+    }
+}
+
+impl Drop for ServerGuard {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    listener.local_addr().expect("local addr").port()
+}
+
+/// One `GET /-/ready` over plain HTTP/1.1; returns the status code.
+fn ready_status(addr: SocketAddr) -> Option<u16> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_millis(500)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    stream
+        .set_write_timeout(Some(Duration::from_secs(2)))
+        .ok()?;
+    let request = format!("GET /-/ready HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut head = Vec::new();
+    let mut buf = [0u8; 256];
+    while !head.windows(2).any(|w| w == b"\r\n") {
+        let n = stream.read(&mut buf).ok()?;
+        if n == 0 {
+            break;
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    let line = String::from_utf8_lossy(&head);
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn start_server(dir: &Path) -> (ServerGuard, SocketAddr) {
+    let data = dir.join("data");
+    fs::create_dir_all(&data).expect("create data dir");
+    let config = dir.join("ossimg.toml");
+    fs::write(
+        &config,
+        format!(
+            "[[credentials]]\naccess_key_id = \"{STS_AK}\"\naccess_key_secret = \"{STS_SK}\"\nsecurity_token = \"{STS_TOKEN}\"\n"
+        ),
+    )
+    .expect("write config");
+    let port = free_port();
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let log = dir.join("server.log");
+    let out = File::create(&log).expect("create server log");
+    let err = out.try_clone().expect("clone log handle");
+    let child = Command::new(env!("CARGO_BIN_EXE_ossimg"))
+        .arg("serve")
+        .arg("--listen")
+        .arg(addr.to_string())
+        .arg("--data")
+        .arg(&data)
+        .arg("--config")
+        .arg(&config)
+        .env("OSSIMG_ACCESS_KEY_ID", AK)
+        .env("OSSIMG_ACCESS_KEY_SECRET", SK)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .expect("spawn ossimg serve");
+    let mut guard = ServerGuard { child, log };
+
+    let deadline = Instant::now() + READY_TIMEOUT;
+    loop {
+        if let Some(status) = guard.child.try_wait().expect("poll server process") {
+            panic!(
+                "ossimg serve exited before it was ready ({status}); its output:\n{}",
+                guard.log_tail()
+            );
+        }
+        if ready_status(addr) == Some(200) {
+            break;
+        }
+        if Instant::now() > deadline {
+            panic!(
+                "ossimg serve did not answer 200 on /-/ready within {READY_TIMEOUT:?}; its output:\n{}",
+                guard.log_tail()
+            );
+        }
+        // Poll again soon; readiness is decided by the endpoint, not by this pause.
+        thread::sleep(Duration::from_millis(50));
+    }
+    (guard, addr)
+}
+
+struct SuiteRun {
+    name: &'static str,
+    status: Option<ExitStatus>,
+    output: String,
+    elapsed: Duration,
+}
+
+/// Runs one suite with the server's address in its environment, killing it
+/// after `SUITE_TIMEOUT`.
+fn run_suite(name: &'static str, mut cmd: Command, addr: SocketAddr, dir: &Path) -> SuiteRun {
+    let log_path = dir.join(format!("{name}.log"));
+    let out = File::create(&log_path).expect("create suite log");
+    let err = out.try_clone().expect("clone log handle");
+    cmd.current_dir(repo_root())
+        .env("OSSIMG_TEST_ENDPOINT", format!("http://{addr}"))
+        .env("OSSIMG_TEST_AK", AK)
+        .env("OSSIMG_TEST_SK", SK)
+        .env("OSSIMG_TEST_STS_AK", STS_AK)
+        .env("OSSIMG_TEST_STS_SK", STS_SK)
+        .env("OSSIMG_TEST_STS_TOKEN", STS_TOKEN)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err);
+    let started = Instant::now();
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start the {name} suite: {e}"));
+    let status = loop {
+        match child.try_wait().expect("poll suite process") {
+            Some(status) => break Some(status),
+            None if started.elapsed() > SUITE_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            None => thread::sleep(Duration::from_millis(100)),
+        }
+    };
+    SuiteRun {
+        name,
+        status,
+        output: fs::read_to_string(&log_path).unwrap_or_default(),
+        elapsed: started.elapsed(),
+    }
+}
+
+fn check_prerequisites(root: &Path) -> (PathBuf, PathBuf) {
+    let python = root.join(".venv/bin/python");
+    let node_modules = root.join("tests/sdk/node/node_modules/ali-oss");
+    let mut missing = Vec::new();
+    if !python.exists() {
+        missing.push(format!("{} (Python SDKs)", python.display()));
+    }
+    if !node_modules.exists() {
+        missing.push(format!("{} (Node SDK)", node_modules.display()));
+    }
+    assert!(
+        missing.is_empty(),
+        "the SDK test dependencies are not installed: missing {}.\n\
+         Run `bash scripts/test.sh` (or `bash scripts/install-test-deps.sh`) first.",
+        missing.join(", ")
+    );
+    (python, root.join("tests/sdk/node"))
+}
+
+fn node_test_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .expect("read tests/sdk/node")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(".test.mjs"))
+        })
+        .collect();
+    files.sort();
+    assert!(
+        !files.is_empty(),
+        "no *.test.mjs files in {}",
+        dir.display()
+    );
+    files
+}
+
+#[test]
+fn official_sdks_against_a_real_server() {
+    let root = repo_root();
+    let (python, node_dir) = check_prerequisites(&root);
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let (server, addr) = start_server(tmp.path());
+
+    let mut py = Command::new(&python);
+    py.args([
+        "-m",
+        "pytest",
+        "tests/sdk/python",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--basetemp",
+    ])
+    .arg(tmp.path().join("pytest"));
+
+    let mut node = Command::new("node");
+    node.arg("--test").args(node_test_files(&node_dir));
+
+    // The two runtimes share the server; run them side by side.
+    let runs: Vec<SuiteRun> = thread::scope(|s| {
+        let dir = tmp.path();
+        let a = s.spawn(move || run_suite("python", py, addr, dir));
+        let b = s.spawn(move || run_suite("node", node, addr, dir));
+        vec![
+            a.join().expect("python suite thread"),
+            b.join().expect("node suite thread"),
+        ]
+    });
+
+    let mut failed = Vec::new();
+    for run in &runs {
+        let verdict = match run.status {
+            Some(s) if s.success() => "passed".to_string(),
+            Some(s) => format!("FAILED ({s})"),
+            None => format!("TIMED OUT after {SUITE_TIMEOUT:?}"),
+        };
+        eprintln!(
+            "SDK suite {}: {verdict} in {:.1}s",
+            run.name,
+            run.elapsed.as_secs_f64()
+        );
+        if !run.status.is_some_and(|s| s.success()) {
+            failed.push(run);
+        }
+    }
+    if !failed.is_empty() {
+        let mut report = String::new();
+        for run in &failed {
+            report.push_str(&format!(
+                "\n===== {} suite output =====\n{}\n",
+                run.name, run.output
+            ));
+        }
+        report.push_str(&format!(
+            "\n===== server output (last lines) =====\n{}\n",
+            server.log_tail()
+        ));
+        panic!(
+            "SDK suites failed: {}{report}",
+            failed.iter().map(|r| r.name).collect::<Vec<_>>().join(", ")
+        );
+    }
+    drop(server);
+}
