@@ -91,13 +91,19 @@ pub fn serve(o: Overrides) -> ExitCode {
     let store = match Store::open(&config.data) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("ossimg: cannot open data directory {}: {e}", config.data.display());
+            eprintln!(
+                "ossimg: cannot open data directory {}: {e}",
+                config.data.display()
+            );
             return ExitCode::from(1);
         }
     };
     let creds = Credentials::new(&config.credentials);
     let state = AppState::new(config, store, creds);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("ossimg: cannot start the runtime: {e}");

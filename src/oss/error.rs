@@ -218,7 +218,10 @@ mod tests {
     fn error_document_is_exact() {
         let e = OssError::new(OssErrorCode::NoSuchKey).detail("Key", "dir/a&b.txt");
         assert_eq!(
-            e.to_xml("5C3D9175B6FC201293AD4C7F", "examplebucket.oss-cn-hangzhou.aliyuncs.com"),
+            e.to_xml(
+                "5C3D9175B6FC201293AD4C7F",
+                "examplebucket.oss-cn-hangzhou.aliyuncs.com"
+            ),
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NoSuchKey</Code>\
              <Message>The specified key does not exist.</Message>\
              <RequestId>5C3D9175B6FC201293AD4C7F</RequestId>\
@@ -232,6 +235,8 @@ mod tests {
         let e = OssError::with_message(OssErrorCode::InvalidArgument, "x").ec("0040-00000312");
         let xml = e.to_xml("R", "H");
         assert!(xml.contains("<EC>0040-00000312</EC>"));
-        assert!(xml.contains("<RecommendDoc>https://api.aliyun.com/troubleshoot?q=0040-00000312</RecommendDoc>"));
+        assert!(xml.contains(
+            "<RecommendDoc>https://api.aliyun.com/troubleshoot?q=0040-00000312</RecommendDoc>"
+        ));
     }
 }

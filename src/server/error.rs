@@ -167,7 +167,9 @@ pub struct ErrorScope<'a> {
 pub fn render(mut err: OssError, scope: &ErrorScope<'_>) -> Response<Body> {
     let has = |err: &OssError, name: &str| err.details.iter().any(|(n, _)| *n == name);
     match err.code {
-        OssErrorCode::NoSuchBucket | OssErrorCode::BucketNotEmpty | OssErrorCode::BucketAlreadyExists
+        OssErrorCode::NoSuchBucket
+        | OssErrorCode::BucketNotEmpty
+        | OssErrorCode::BucketAlreadyExists
             if !has(&err, "BucketName") =>
         {
             if let Some(b) = scope.bucket {
@@ -182,7 +184,8 @@ pub fn render(mut err: OssError, scope: &ErrorScope<'_>) -> Response<Body> {
         _ => {}
     }
     let xml = err.to_xml(scope.request_id, scope.host);
-    let status = StatusCode::from_u16(err.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status =
+        StatusCode::from_u16(err.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut builder = Response::builder()
         .status(status)
         .header("content-type", "application/xml");

@@ -33,8 +33,17 @@ impl Workers {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let _admitted = self.admitted.clone().try_acquire_owned().map_err(|_| Busy)?;
-        let _running = self.running.clone().acquire_owned().await.map_err(|_| Busy)?;
+        let _admitted = self
+            .admitted
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| Busy)?;
+        let _running = self
+            .running
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Busy)?;
         Ok(tokio::task::spawn_blocking(f).await)
     }
 

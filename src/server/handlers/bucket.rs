@@ -348,7 +348,10 @@ pub async fn list_objects_v2(ctx: &Ctx) -> ApiResult<Response<Body>> {
     check_encoding_type(ctx)?;
     let name = bucket_name(ctx)?;
     let url = ctx.url_encoding();
-    let token = ctx.query.get("continuation-token").filter(|t| !t.is_empty());
+    let token = ctx
+        .query
+        .get("continuation-token")
+        .filter(|t| !t.is_empty());
     let start_after = ctx.query.get("start-after").unwrap_or("");
     let from = match token {
         Some(t) => decode_token(t)?,
@@ -366,10 +369,7 @@ pub async fn list_objects_v2(ctx: &Ctx) -> ApiResult<Response<Body>> {
     let doc = ListBucketResult {
         name,
         prefix: encode_key(&q.prefix, url),
-        start_after: ctx
-            .query
-            .get("start-after")
-            .map(|s| encode_key(s, url)),
+        start_after: ctx.query.get("start-after").map(|s| encode_key(s, url)),
         continuation_token: ctx.query.get("continuation-token").map(str::to_string),
         max_keys: q.max_keys,
         delimiter: encode_key(&q.delimiter, url),
@@ -407,7 +407,9 @@ mod tests {
     #[test]
     fn tokens_round_trip() {
         let t = encode_token("dir/é+x");
-        assert!(t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        assert!(t
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
         assert_eq!(decode_token(&t).ok().as_deref(), Some("dir/é+x"));
     }
 }

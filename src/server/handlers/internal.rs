@@ -26,7 +26,11 @@ pub fn handle(state: &AppState, path: &str) -> Response<Body> {
                 .map(|h| h.render())
                 .unwrap_or_default(),
         ),
-        _ => (StatusCode::NOT_FOUND, "text/plain", "not found\n".to_string()),
+        _ => (
+            StatusCode::NOT_FOUND,
+            "text/plain",
+            "not found\n".to_string(),
+        ),
     };
     let mut r = Response::new(Body::from(body.clone()));
     *r.status_mut() = status;

@@ -93,11 +93,25 @@ pub async fn dispatch(State(state): State<AppState>, req: Request) -> Response<B
     // Health and metrics live under `/-/`, a bucket name no one can create.
     if bucket.as_deref() == Some("-") {
         let resp = internal::handle(&state, key.as_deref().unwrap_or(""));
-        return finish(&state, &request_id, "Internal", started, resp, &parts.headers);
+        return finish(
+            &state,
+            &request_id,
+            "Internal",
+            started,
+            resp,
+            &parts.headers,
+        );
     }
     if parts.method == Method::OPTIONS {
         let resp = preflight(&state, &parts.headers);
-        return finish(&state, &request_id, "Options", started, resp, &parts.headers);
+        return finish(
+            &state,
+            &request_id,
+            "Options",
+            started,
+            resp,
+            &parts.headers,
+        );
     }
 
     let (op, result) = match resolved {
@@ -219,7 +233,9 @@ async fn route(ctx: &Ctx, body: Body) -> (&'static str, ApiResult<Response<Body>
                 Method::PUT => ("PutBucket", bucket::create(ctx, body).await),
                 Method::GET if q.has("acl") => ("GetBucketAcl", bucket::get_acl(ctx).await),
                 Method::GET if q.has("bucketInfo") => ("GetBucketInfo", bucket::info(ctx).await),
-                Method::GET if q.has("location") => ("GetBucketLocation", bucket::location(ctx).await),
+                Method::GET if q.has("location") => {
+                    ("GetBucketLocation", bucket::location(ctx).await)
+                }
                 Method::GET if q.has("stat") => ("GetBucketStat", bucket::stat(ctx).await),
                 Method::GET if q.has("uploads") => {
                     ("ListMultipartUploads", multipart::list_uploads(ctx).await)
@@ -235,9 +251,10 @@ async fn route(ctx: &Ctx, body: Body) -> (&'static str, ApiResult<Response<Body>
                 Method::HEAD => ("HeadBucket", bucket::head(ctx).await),
                 Method::DELETE if q.has("style") => ("DeleteStyle", style::delete(ctx).await),
                 Method::DELETE => ("DeleteBucket", bucket::delete(ctx).await),
-                Method::POST if q.has("delete") => {
-                    ("DeleteMultipleObjects", object::delete_multiple(ctx, body).await)
-                }
+                Method::POST if q.has("delete") => (
+                    "DeleteMultipleObjects",
+                    object::delete_multiple(ctx, body).await,
+                ),
                 _ => ("Bucket", Err(OssErrorCode::MethodNotAllowed.into())),
             }
         }
@@ -258,9 +275,7 @@ async fn route(ctx: &Ctx, body: Body) -> (&'static str, ApiResult<Response<Body>
                 Method::PUT => ("PutObject", object::put(ctx, body).await),
                 Method::GET if q.has("acl") => ("GetObjectAcl", object::get_acl(ctx).await),
                 Method::GET if q.has("uploadId") => ("ListParts", multipart::list_parts(ctx).await),
-                Method::GET if q.has("x-oss-process") => {
-                    ("ProcessImage", process::get(ctx).await)
-                }
+                Method::GET if q.has("x-oss-process") => ("ProcessImage", process::get(ctx).await),
                 Method::GET => ("GetObject", object::get(ctx, false).await),
                 Method::HEAD if q.has("objectMeta") => {
                     ("GetObjectMeta", object::get_meta(ctx).await)
@@ -270,13 +285,16 @@ async fn route(ctx: &Ctx, body: Body) -> (&'static str, ApiResult<Response<Body>
                     ("AbortMultipartUpload", multipart::abort(ctx).await)
                 }
                 Method::DELETE => ("DeleteObject", object::delete(ctx).await),
-                Method::POST if q.has("append") => ("AppendObject", object::append(ctx, body).await),
+                Method::POST if q.has("append") => {
+                    ("AppendObject", object::append(ctx, body).await)
+                }
                 Method::POST if q.has("uploads") => {
                     ("InitiateMultipartUpload", multipart::initiate(ctx).await)
                 }
-                Method::POST if q.has("uploadId") => {
-                    ("CompleteMultipartUpload", multipart::complete(ctx, body).await)
-                }
+                Method::POST if q.has("uploadId") => (
+                    "CompleteMultipartUpload",
+                    multipart::complete(ctx, body).await,
+                ),
                 Method::POST if q.has("x-oss-process") => {
                     ("ProcessObject", process::post(ctx, body).await)
                 }

@@ -135,7 +135,15 @@ pub async fn upload_part_copy(ctx: &Ctx) -> ApiResult<Response<Body>> {
     let part = ctx
         .state
         .store
-        .upload_part_copy(&bucket, &key, &upload_id(ctx), n, &src_bucket, &src_key, range)
+        .upload_part_copy(
+            &bucket,
+            &key,
+            &upload_id(ctx),
+            n,
+            &src_bucket,
+            &src_key,
+            range,
+        )
         .await?;
     let doc = CopyPartResult {
         last_modified: iso8601(part.last_modified),
@@ -305,7 +313,10 @@ pub async fn list_parts(ctx: &Ctx) -> ApiResult<Response<Body>> {
     };
     let max = parse_max(q.get("max-parts"), 1000, 1000, "max-parts")?;
     let id = upload_id(ctx);
-    let page = ctx.state.store.list_parts(&bucket, &key, &id, marker, max)?;
+    let page = ctx
+        .state
+        .store
+        .list_parts(&bucket, &key, &id, marker, max)?;
     let url = ctx.url_encoding();
     let doc = ListPartsResult {
         bucket,

@@ -143,7 +143,9 @@ pub fn meta_from_headers(headers: &HeaderMap) -> ApiResult<ObjectMeta> {
     }
     user.sort();
     Ok(ObjectMeta {
-        content_type: Some(get("content-type").unwrap_or_else(|| "application/octet-stream".into())),
+        content_type: Some(
+            get("content-type").unwrap_or_else(|| "application/octet-stream".into()),
+        ),
         content_encoding: get("content-encoding"),
         content_disposition: get("content-disposition"),
         content_language: get("content-language"),
@@ -409,7 +411,9 @@ pub fn object_headers(
         .header("accept-ranges", "bytes")
         .header(
             "content-type",
-            m.content_type.as_deref().unwrap_or("application/octet-stream"),
+            m.content_type
+                .as_deref()
+                .unwrap_or("application/octet-stream"),
         );
     for (name, value) in [
         ("content-encoding", &m.content_encoding),
@@ -460,7 +464,12 @@ pub async fn get(ctx: &Ctx, head: bool) -> ApiResult<Response<Body>> {
     check_object_read(ctx, &bucket, &key).await?;
     let reader = ctx.state.store.open_object(&bucket, &key).await?;
     let info = reader.info;
-    if let Some(r) = evaluate_conditions(&ctx.headers, &info, GET_CONDITIONS, StatusCode::NOT_MODIFIED)? {
+    if let Some(r) = evaluate_conditions(
+        &ctx.headers,
+        &info,
+        GET_CONDITIONS,
+        StatusCode::NOT_MODIFIED,
+    )? {
         return Ok(r);
     }
     let standard = ctx
@@ -737,8 +746,14 @@ mod tests {
         assert_eq!(decide_range(Some("bytes=20-30"), 10, false), Whole);
         assert_eq!(decide_range(Some("bytes=5-2"), 10, false), Whole);
         assert_eq!(decide_range(Some("bytes=abc"), 10, false), Whole);
-        assert_eq!(decide_range(Some("bytes=-99999999999999999999"), 10, false), Whole);
-        assert_eq!(decide_range(Some("bytes=0-1,3-4"), 10, false), Partial(0, 1));
+        assert_eq!(
+            decide_range(Some("bytes=-99999999999999999999"), 10, false),
+            Whole
+        );
+        assert_eq!(
+            decide_range(Some("bytes=0-1,3-4"), 10, false),
+            Partial(0, 1)
+        );
         assert_eq!(decide_range(Some("bytes=0-4"), 0, false), Whole);
         assert_eq!(decide_range(None, 10, false), Whole);
     }

@@ -64,13 +64,9 @@ impl img::Resources for StoreResources {
                         ));
                     }
                     let mut buf = Vec::with_capacity(r.info.size as usize);
-                    r.file
-                        .take(max)
-                        .read_to_end(&mut buf)
-                        .await
-                        .map_err(|e| {
-                            img::Error::new(img::ErrorCode::InternalError, None, e.to_string())
-                        })?;
+                    r.file.take(max).read_to_end(&mut buf).await.map_err(|e| {
+                        img::Error::new(img::ErrorCode::InternalError, None, e.to_string())
+                    })?;
                     Ok(Some(buf))
                 }
                 Err(crate::storage::Error::NoSuchKey) => Ok(None),
@@ -381,8 +377,9 @@ mod tests {
 
     #[test]
     fn saveas_split() {
-        let (p, s) = split_saveas("image/resize,w_50|sys/saveas,o_aW1nL2NhdF9zbWFsbC5qcGc=,b_b3NzMi12MXg=")
-            .expect("valid");
+        let (p, s) =
+            split_saveas("image/resize,w_50|sys/saveas,o_aW1nL2NhdF9zbWFsbC5qcGc=,b_b3NzMi12MXg=")
+                .expect("valid");
         assert_eq!(p, "image/resize,w_50");
         assert_eq!(
             s,

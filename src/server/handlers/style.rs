@@ -17,17 +17,21 @@ use super::object::read_body_limited;
 pub fn check_style_name(name: &str) -> ApiResult<()> {
     let message = format!("The value: {name} of parameter: stylename is invalid.");
     if name.is_empty() || name.len() > 63 {
-        return Err(OssError::with_message(OssErrorCode::InvalidArgument, message)
-            .ec("0017-00000250")
-            .into());
+        return Err(
+            OssError::with_message(OssErrorCode::InvalidArgument, message)
+                .ec("0017-00000250")
+                .into(),
+        );
     }
     if !name
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
     {
-        return Err(OssError::with_message(OssErrorCode::InvalidArgument, message)
-            .ec("0017-00000251")
-            .into());
+        return Err(
+            OssError::with_message(OssErrorCode::InvalidArgument, message)
+                .ec("0017-00000251")
+                .into(),
+        );
     }
     Ok(())
 }
