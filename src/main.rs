@@ -1,1 +1,95 @@
-fn main() {}
+//! The `ossimg` binary: `serve`, `process`, `info` and `config`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cli;
+
+/// A self-hosted, OSS-compatible object store and image processing server.
+#[derive(Parser)]
+#[command(name = "ossimg", version, about)]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Process a local image: `ossimg process INPUT PROCESS -o OUTPUT` (`-` = stdin/stdout).
+    Process {
+        /// Input file, or `-` for stdin.
+        input: PathBuf,
+        /// Processing string, e.g. `image/resize,w_200/format,webp`.
+        process: String,
+        /// Output file, or `-` for stdout (the default).
+        #[arg(short, long, default_value = "-")]
+        output: PathBuf,
+        /// Directory that watermark object keys are read from (default: the input's directory).
+        #[arg(long)]
+        objects: Option<PathBuf>,
+    },
+    /// Print the `info` JSON of a local image.
+    Info {
+        /// Input file, or `-` for stdin.
+        input: PathBuf,
+    },
+    /// Configuration helpers.
+    Config {
+        /// Print the effective configuration as TOML.
+        #[arg(long)]
+        print: bool,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+}
+
+/// Settings of `serve`; each flag also reads its `OSSIMG_*` variable.
+#[derive(clap::Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "OSSIMG_LISTEN")]
+    listen: Option<String>,
+    /// Data directory [default: ./data].
+    #[arg(long, env = "OSSIMG_DATA")]
+    data: Option<PathBuf>,
+    /// TOML configuration file.
+    #[arg(long, env = "OSSIMG_CONFIG")]
+    config: Option<PathBuf>,
+    /// AccessKeyId of the owner key.
+    #[arg(long, env = "OSSIMG_ACCESS_KEY_ID", hide_env_values = true)]
+    access_key_id: Option<String>,
+    /// AccessKeySecret of the owner key.
+    #[arg(long, env = "OSSIMG_ACCESS_KEY_SECRET", hide_env_values = true)]
+    access_key_secret: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match args.command {
+        Command::Serve(s) => cli::serve(s.into()),
+        Command::Process {
+            input,
+            process,
+            output,
+            objects,
+        } => cli::process(&input, &process, &output, objects.as_deref()),
+        Command::Info { input } => cli::process(&input, "image/info", &PathBuf::from("-"), None),
+        Command::Config { print, serve } => cli::config(serve.into(), print),
+    }
+}
+
+impl From<ServeArgs> for cli::Overrides {
+    fn from(s: ServeArgs) -> Self {
+        cli::Overrides {
+            listen: s.listen,
+            data: s.data,
+            config: s.config,
+            access_key_id: s.access_key_id,
+            access_key_secret: s.access_key_secret,
+        }
+    }
+}

@@ -334,7 +334,9 @@ impl Store {
         acl: Option<Acl>,
         opts: WriteOptions,
     ) -> Result<ObjectInfo> {
-        let _ = (src_bucket, src_key, dst_bucket, dst_key, directive, acl, opts);
+        let _ = (
+            src_bucket, src_key, dst_bucket, dst_key, directive, acl, opts,
+        );
         todo!()
     }
 
@@ -403,7 +405,15 @@ impl Store {
         src_key: &str,
         range: Option<(u64, u64)>,
     ) -> Result<PartInfo> {
-        let _ = (bucket, key, upload_id, part_number, src_bucket, src_key, range);
+        let _ = (
+            bucket,
+            key,
+            upload_id,
+            part_number,
+            src_bucket,
+            src_key,
+            range,
+        );
         todo!()
     }
 

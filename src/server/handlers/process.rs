@@ -1,0 +1,396 @@
+//! `x-oss-process`: GET renders a processed image (oss-api.md §9.1); POST
+//! processes from the body and, with `sys/saveas`, stores the result (§9.2,
+//! image-processing.md §7).
+
+use std::io::Cursor;
+
+use axum::body::Body;
+use axum::http::{Response, StatusCode};
+use base64::Engine;
+use tokio::io::AsyncReadExt;
+
+use crate::img;
+use crate::oss::error::{OssError, OssErrorCode};
+use crate::oss::xml::rfc1123;
+use crate::server::context::Ctx;
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::response::{self, quote};
+use crate::storage::{Acl, ObjectInfo, ObjectMeta, Store, WriteOptions};
+
+use super::bucket::valid_bucket_name;
+use super::object::{
+    apply_overrides, check_object_read, evaluate_conditions, object_target, read_body_limited,
+    validate_key,
+};
+
+/// Longest accepted processing string (image-processing.md §2.10).
+const MAX_PROCESS_LEN: usize = 8 * 1024;
+
+/// Styles and watermark objects of one bucket, read from the store.
+struct StoreResources {
+    store: Store,
+    bucket: String,
+    runtime: tokio::runtime::Handle,
+    max_bytes: u64,
+}
+
+impl img::Resources for StoreResources {
+    fn style(&self, name: &str) -> Result<Option<String>, img::Error> {
+        match self.store.get_style(&self.bucket, name) {
+            Ok(s) => Ok(Some(s.content)),
+            Err(crate::storage::Error::NoSuchStyle) => Ok(None),
+            Err(e) => Err(img::Error::new(
+                img::ErrorCode::InternalError,
+                None,
+                e.to_string(),
+            )),
+        }
+    }
+
+    fn watermark_object(&self, key: &str) -> Result<Option<Vec<u8>>, img::Error> {
+        let store = self.store.clone();
+        let bucket = self.bucket.clone();
+        let key = key.to_string();
+        let max = self.max_bytes;
+        // Called from a blocking worker thread, never from the runtime itself.
+        self.runtime.block_on(async move {
+            match store.open_object(&bucket, &key).await {
+                Ok(r) => {
+                    if r.info.size > max {
+                        return Err(img::Error::new(
+                            img::ErrorCode::ImageTooLarge,
+                            Some("0040-00000001"),
+                            "The watermark image is too large.",
+                        ));
+                    }
+                    let mut buf = Vec::with_capacity(r.info.size as usize);
+                    r.file.take(max).read_to_end(&mut buf).await.map_err(|e| {
+                        img::Error::new(img::ErrorCode::InternalError, None, e.to_string())
+                    })?;
+                    Ok(Some(buf))
+                }
+                Err(crate::storage::Error::NoSuchKey) => Ok(None),
+                Err(e) => Err(img::Error::new(
+                    img::ErrorCode::InternalError,
+                    None,
+                    e.to_string(),
+                )),
+            }
+        })
+    }
+}
+
+/// Percent-decodes `%XX` sequences; `+` stays a plus (image-processing.md §2.2).
+fn decode_process(raw: &str) -> ApiResult<String> {
+    percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .map(|c| c.into_owned())
+        .map_err(|_| {
+            OssError::invalid_argument(
+                "The x-oss-process parameter is not valid UTF-8.",
+                "x-oss-process",
+                raw,
+            )
+            .into()
+        })
+}
+
+fn check_length(process: &str) -> ApiResult<()> {
+    if process.len() > MAX_PROCESS_LEN {
+        return Err(OssError::with_message(
+            OssErrorCode::InvalidArgument,
+            "The x-oss-process parameter is too long.",
+        )
+        .ec("0017-00000288")
+        .into());
+    }
+    Ok(())
+}
+
+/// Reads and processes a source object; returns its description and the output.
+async fn render(
+    ctx: &Ctx,
+    bucket: &str,
+    key: &str,
+    process: &str,
+) -> ApiResult<(ObjectInfo, img::Output)> {
+    check_length(process)?;
+    let info = check_object_read(ctx, bucket, key)
+        .await
+        .map_err(|e| match e.0.code {
+            OssErrorCode::NoSuchKey => ApiError(e.0.ec("0040-00000024")),
+            _ => e,
+        })?;
+    let limits = ctx.state.config.limits();
+    let resources = StoreResources {
+        store: ctx.state.store.clone(),
+        bucket: bucket.to_string(),
+        runtime: tokio::runtime::Handle::current(),
+        max_bytes: limits.max_source_bytes,
+    };
+    // The plan is parsed and validated before any object byte is read.
+    let plan = img::plan::parse(process, &resources)?;
+    if info.size > limits.max_source_bytes {
+        return Err(OssError::with_message(
+            OssErrorCode::ImageTooLarge,
+            "The source image is larger than the processing limit.",
+        )
+        .ec("0040-00000001")
+        .into());
+    }
+    let reader = ctx.state.store.open_object(bucket, key).await?;
+    let info = reader.info;
+    let mut source = Vec::with_capacity(info.size as usize);
+    reader
+        .file
+        .take(limits.max_source_bytes)
+        .read_to_end(&mut source)
+        .await
+        .map_err(crate::storage::Error::Io)?;
+    let output = ctx
+        .state
+        .workers
+        .run(move || img::pipeline::run(&source, &plan, &resources, &limits))
+        .await
+        .map_err(|_| {
+            ApiError::from(OssError::with_message(
+                OssErrorCode::ServiceUnavailable,
+                "The image-processing queue is full; try again later.",
+            ))
+        })?
+        .map_err(|_| {
+            tracing::error!("image pipeline panicked");
+            ApiError::from(OssErrorCode::InternalError)
+        })??;
+    Ok((info, output))
+}
+
+fn image_response(ctx: &Ctx, info: &ObjectInfo, out: img::Output) -> ApiResult<Response<Body>> {
+    let mut resp = response::build(
+        Response::builder()
+            .status(StatusCode::OK)
+            .header("content-type", out.content_type)
+            .header("content-length", out.bytes.len().to_string())
+            .header("etag", quote(&info.etag))
+            .header("last-modified", rfc1123(info.last_modified)),
+        Body::from(out.bytes),
+    )?;
+    apply_overrides(ctx, &mut resp);
+    Ok(resp)
+}
+
+/// `GET /<key>?x-oss-process=...`.
+pub async fn get(ctx: &Ctx) -> ApiResult<Response<Body>> {
+    let (bucket, key) = object_target(ctx)?;
+    let process = decode_process(ctx.query.raw("x-oss-process").unwrap_or(""))?;
+    if process.contains("sys/saveas") {
+        return Err(OssError::with_message(
+            OssErrorCode::InvalidArgument,
+            "sys/saveas is only allowed in a POST request.",
+        )
+        .into());
+    }
+    // Conditional headers are evaluated against the source first.
+    let head = check_object_read(ctx, &bucket, &key).await?;
+    if let Some(r) = evaluate_conditions(
+        &ctx.headers,
+        &head,
+        [
+            "if-match",
+            "if-unmodified-since",
+            "if-none-match",
+            "if-modified-since",
+        ],
+        StatusCode::NOT_MODIFIED,
+    )? {
+        return Ok(r);
+    }
+    let (info, out) = render(ctx, &bucket, &key, &process).await?;
+    image_response(ctx, &info, out)
+}
+
+/// Decodes a `sys/saveas` value: standard or URL-safe Base64, padded or not.
+fn decode_b64(value: &str, name: &str) -> ApiResult<String> {
+    let cleaned: String = value
+        .trim()
+        .trim_end_matches('=')
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(cleaned.as_bytes())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| {
+            OssError::invalid_argument(
+                format!("The value: {value} of parameter: {name} is invalid."),
+                name,
+                value,
+            )
+            .into()
+        })
+}
+
+/// The target of a `sys/saveas`.
+#[derive(Debug, PartialEq, Eq)]
+struct SaveAs {
+    object: String,
+    bucket: Option<String>,
+}
+
+/// Splits a POST processing string at `|sys/saveas,` (image-processing.md §2.9).
+fn split_saveas(process: &str) -> ApiResult<(String, Option<SaveAs>)> {
+    let Some(idx) = process.find("|sys/saveas") else {
+        return Ok((process.to_string(), None));
+    };
+    let head = process[..idx].to_string();
+    let args = process[idx + "|sys/saveas".len()..].trim_start_matches(',');
+    let mut object = None;
+    let mut bucket = None;
+    for arg in args.split(',').filter(|a| !a.is_empty()) {
+        if let Some(v) = arg.strip_prefix("o_") {
+            object = Some(decode_b64(v, "o")?);
+        } else if let Some(v) = arg.strip_prefix("b_") {
+            bucket = Some(decode_b64(v, "b")?);
+        }
+    }
+    let object = object.ok_or_else(|| {
+        ApiError::from(OssError::with_message(
+            OssErrorCode::MissingArgument,
+            "sys/saveas needs the target object (o_).",
+        ))
+    })?;
+    Ok((head, Some(SaveAs { object, bucket })))
+}
+
+/// `POST /<key>?x-oss-process` with `x-oss-process=...` in the body.
+pub async fn post(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>> {
+    let (bucket, key) = object_target(ctx)?;
+    let bytes = read_body_limited(ctx, body, MAX_PROCESS_LEN + 1024).await?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        ApiError::from(OssError::invalid_argument(
+            "The request body is not valid UTF-8.",
+            "x-oss-process",
+            "",
+        ))
+    })?;
+    let raw = text.trim().strip_prefix("x-oss-process=").ok_or_else(|| {
+        ApiError::from(OssError::invalid_argument(
+            "The request body must be x-oss-process=<process>.",
+            "x-oss-process",
+            "",
+        ))
+    })?;
+    let process = decode_process(raw)?;
+    let (process, saveas) = split_saveas(&process)?;
+    let Some(save) = saveas else {
+        let (info, out) = render(ctx, &bucket, &key, &process).await?;
+        return image_response(ctx, &info, out);
+    };
+    let target_bucket = save.bucket.clone().unwrap_or_else(|| bucket.clone());
+    if !valid_bucket_name(&target_bucket) {
+        return Err(OssError::new(OssErrorCode::InvalidBucketName)
+            .detail("BucketName", target_bucket)
+            .into());
+    }
+    validate_key(&save.object)?;
+    // The target must exist and be writable by the caller before any work.
+    let tb = ctx.state.store.bucket(&target_bucket)?;
+    if !ctx.signed() {
+        let object_acl = ctx
+            .state
+            .store
+            .head_object(&target_bucket, &save.object)
+            .ok()
+            .map(|i| i.acl);
+        ctx.check_write(tb.acl, object_acl)?;
+    }
+    let (_, out) = render(ctx, &bucket, &key, &process).await?;
+    if out.content_type == "application/json" {
+        return Err(OssError::with_message(
+            OssErrorCode::InvalidArgument,
+            "info and average-hue results cannot be saved.",
+        )
+        .into());
+    }
+    let meta = ObjectMeta {
+        content_type: Some(out.content_type.to_string()),
+        ..ObjectMeta::default()
+    };
+    let size = out.bytes.len();
+    let stored = ctx
+        .state
+        .store
+        .put_object(
+            &target_bucket,
+            &save.object,
+            meta,
+            Acl::Default,
+            Cursor::new(out.bytes),
+            WriteOptions::default(),
+        )
+        .await?;
+    let json = serde_json::json!({
+        "bucket": save.bucket.unwrap_or_default(),
+        "fileSize": stored.size,
+        "object": save.object,
+        "status": "OK",
+    })
+    .to_string();
+    debug_assert_eq!(stored.size as usize, size);
+    response::build(
+        Response::builder()
+            .status(StatusCode::OK)
+            .header("content-type", "application/json")
+            .header("content-length", json.len().to_string()),
+        Body::from(json),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_in_every_spelling() {
+        // "img/cat_small.jpg" standard padded, URL-safe, unpadded.
+        assert_eq!(
+            decode_b64("aW1nL2NhdF9zbWFsbC5qcGc=", "o").ok().as_deref(),
+            Some("img/cat_small.jpg")
+        );
+        assert_eq!(
+            decode_b64("aW1nL2NhdF9zbWFsbC5qcGc", "o").ok().as_deref(),
+            Some("img/cat_small.jpg")
+        );
+        // A value whose standard form contains '/' and '+'.
+        let std = base64::engine::general_purpose::STANDARD.encode("a?>b~~");
+        let url = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("a?>b~~");
+        assert_eq!(decode_b64(&std, "o").ok().as_deref(), Some("a?>b~~"));
+        assert_eq!(decode_b64(&url, "o").ok().as_deref(), Some("a?>b~~"));
+        assert!(decode_b64("!!!", "o").is_err());
+    }
+
+    #[test]
+    fn saveas_split() {
+        let (p, s) =
+            split_saveas("image/resize,w_50|sys/saveas,o_aW1nL2NhdF9zbWFsbC5qcGc=,b_b3NzMi12MXg=")
+                .expect("valid");
+        assert_eq!(p, "image/resize,w_50");
+        assert_eq!(
+            s,
+            Some(SaveAs {
+                object: "img/cat_small.jpg".into(),
+                bucket: Some("oss2-v1x".into())
+            })
+        );
+        let (p, s) = split_saveas("image/resize,w_50").expect("valid");
+        assert_eq!(p, "image/resize,w_50");
+        assert!(s.is_none());
+        assert!(split_saveas("image/resize,w_50|sys/saveas,b_YQ").is_err());
+    }
+}

@@ -1,0 +1,40 @@
+//! Response builders shared by the handlers.
+
+use axum::body::Body;
+use axum::http::{Response, StatusCode};
+
+use super::error::{ApiError, ApiResult};
+use crate::oss::error::OssErrorCode;
+
+/// A builder that turns header errors into `InternalError`.
+pub fn build(builder: axum::http::response::Builder, body: Body) -> ApiResult<Response<Body>> {
+    builder
+        .body(body)
+        .map_err(|_| ApiError::from(OssErrorCode::InternalError))
+}
+
+/// `200` with an XML document.
+pub fn xml(body: String) -> ApiResult<Response<Body>> {
+    build(
+        Response::builder()
+            .status(StatusCode::OK)
+            .header("content-type", "application/xml")
+            .header("content-length", body.len().to_string()),
+        Body::from(body),
+    )
+}
+
+/// An empty response with a status.
+pub fn empty(status: StatusCode) -> ApiResult<Response<Body>> {
+    build(
+        Response::builder()
+            .status(status)
+            .header("content-length", "0"),
+        Body::empty(),
+    )
+}
+
+/// Quotes an ETag.
+pub fn quote(etag: &str) -> String {
+    format!("\"{etag}\"")
+}

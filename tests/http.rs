@@ -1,0 +1,852 @@
+//! The router and handlers through `app(state)`, without a socket.
+
+mod common;
+
+use common::{element, md5_b64, TestApp};
+
+async fn app_with_bucket(name: &str) -> TestApp {
+    let app = TestApp::new();
+    let r = app
+        .signed("PUT", &format!("/{name}/"), &[], Vec::new())
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("location"), Some(format!("/{name}").as_str()));
+    app
+}
+
+#[tokio::test]
+async fn every_response_has_the_common_headers() {
+    let app = TestApp::new();
+    let r = app.signed("GET", "/", &[], Vec::new()).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let id = r.header("x-oss-request-id").expect("request id");
+    assert_eq!(id.len(), 24);
+    assert!(id
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b)));
+    assert!(r.header("date").expect("date").ends_with(" GMT"));
+    assert_eq!(r.header("server"), Some("AliyunOSS"));
+    assert_eq!(
+        r.header("content-length"),
+        Some(r.body.len().to_string().as_str())
+    );
+    assert!(r
+        .text()
+        .starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
+    assert!(r.text().contains("<ListAllMyBucketsResult>"));
+}
+
+#[tokio::test]
+async fn put_get_head_round_trip_with_metadata() {
+    let app = app_with_bucket("photos").await;
+    let body = b"hello oss".to_vec();
+    let r = app
+        .signed(
+            "PUT",
+            "/photos/dir%2Fa%20b+c.txt",
+            &[
+                ("content-type", "text/plain"),
+                ("x-oss-meta-Author", "alice"),
+                ("content-md5", &md5_b64(&body)),
+                ("cache-control", "no-cache"),
+            ],
+            body.clone(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let etag = r.header("etag").expect("etag").to_string();
+    let md5 = {
+        use md5::{Digest, Md5};
+        hex::encode_upper(Md5::digest(&body))
+    };
+    assert_eq!(etag, format!("\"{md5}\""));
+    assert_eq!(
+        r.header("x-oss-hash-crc64ecma"),
+        Some("15021467531229347219")
+    );
+
+    // The same key through a literal `/`.
+    let g = app
+        .signed("GET", "/photos/dir/a%20b+c.txt", &[], Vec::new())
+        .await;
+    assert_eq!(g.status, 200, "{}", g.text());
+    assert_eq!(g.body, body);
+    assert_eq!(g.header("content-type"), Some("text/plain"));
+    assert_eq!(g.header("x-oss-meta-author"), Some("alice"));
+    assert_eq!(g.header("cache-control"), Some("no-cache"));
+    assert_eq!(g.header("etag"), Some(etag.as_str()));
+    assert_eq!(g.header("x-oss-object-type"), Some("Normal"));
+    assert_eq!(
+        g.header("x-oss-hash-crc64ecma"),
+        Some("15021467531229347219")
+    );
+    assert_eq!(g.header("content-length"), Some("9"));
+    assert_eq!(g.header("accept-ranges"), Some("bytes"));
+    assert!(g.header("last-modified").expect("lm").ends_with(" GMT"));
+
+    let h = app
+        .signed("HEAD", "/photos/dir/a%20b+c.txt", &[], Vec::new())
+        .await;
+    assert_eq!(h.status, 200);
+    assert!(h.body.is_empty());
+    assert_eq!(h.header("content-length"), Some("9"));
+
+    let m = app
+        .signed(
+            "HEAD",
+            "/photos/dir/a%20b+c.txt?objectMeta",
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(m.status, 200);
+    assert_eq!(
+        m.header("x-oss-hash-crc64ecma"),
+        Some("15021467531229347219")
+    );
+}
+
+#[tokio::test]
+async fn missing_key_gives_the_error_document() {
+    let app = app_with_bucket("b1x").await;
+    let r = app.signed("GET", "/b1x/nope.txt", &[], Vec::new()).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.header("content-type"), Some("application/xml"));
+    let xml = r.text();
+    assert!(!xml.contains("xmlns"), "{xml}");
+    assert_eq!(r.code().as_deref(), Some("NoSuchKey"));
+    assert_eq!(element(&xml, "Key").as_deref(), Some("nope.txt"));
+    assert_eq!(
+        element(&xml, "RequestId").as_deref(),
+        r.header("x-oss-request-id")
+    );
+    assert_eq!(element(&xml, "HostId").as_deref(), Some("127.0.0.1:8080"));
+
+    // HEAD errors carry the document in x-oss-err.
+    let h = app.signed("HEAD", "/b1x/nope.txt", &[], Vec::new()).await;
+    assert_eq!(h.status, 404);
+    assert!(h.body.is_empty());
+    use base64::Engine;
+    let doc = base64::engine::general_purpose::STANDARD
+        .decode(h.header("x-oss-err").expect("x-oss-err"))
+        .expect("base64");
+    assert!(String::from_utf8_lossy(&doc).contains("<Code>NoSuchKey</Code>"));
+
+    let nb = app
+        .signed("HEAD", "/nobucket/x?objectMeta", &[], Vec::new())
+        .await;
+    let doc = base64::engine::general_purpose::STANDARD
+        .decode(nb.header("x-oss-err").expect("x-oss-err"))
+        .expect("base64");
+    assert!(String::from_utf8_lossy(&doc).contains("<Code>NoSuchBucket</Code>"));
+}
+
+#[tokio::test]
+async fn ranges() {
+    let app = app_with_bucket("ranges").await;
+    let data: Vec<u8> = (0..100u8).collect();
+    app.signed("PUT", "/ranges/r", &[], data.clone()).await;
+    let r = app
+        .signed("GET", "/ranges/r", &[("range", "bytes=10-19")], Vec::new())
+        .await;
+    assert_eq!(r.status, 206);
+    assert_eq!(r.body, data[10..20]);
+    assert_eq!(r.header("content-range"), Some("bytes 10-19/100"));
+    assert_eq!(r.header("x-oss-hash-crc64ecma"), None);
+    let r = app
+        .signed("GET", "/ranges/r", &[("range", "bytes=-5")], Vec::new())
+        .await;
+    assert_eq!(r.body, data[95..]);
+    // Default behaviour: out-of-range and malformed ranges return everything.
+    for bad in [
+        "bytes=200-300",
+        "bytes=-99999999999999999999999",
+        "bytes=x-y",
+        "bytes=5-1",
+    ] {
+        let r = app
+            .signed("GET", "/ranges/r", &[("range", bad)], Vec::new())
+            .await;
+        assert_eq!(r.status, 200, "{bad}");
+        assert_eq!(r.body, data);
+    }
+    // Standard behaviour clips the end and refuses a start past the end.
+    let std = ("x-oss-range-behavior", "standard");
+    let r = app
+        .signed(
+            "GET",
+            "/ranges/r",
+            &[("range", "bytes=90-200"), std],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 206);
+    assert_eq!(r.body, data[90..]);
+    let r = app
+        .signed(
+            "GET",
+            "/ranges/r",
+            &[("range", "bytes=100-200"), std],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 416);
+    assert_eq!(r.code().as_deref(), Some("InvalidRange"));
+}
+
+#[tokio::test]
+async fn conditional_requests() {
+    let app = app_with_bucket("cond").await;
+    let r = app.signed("PUT", "/cond/c", &[], b"abc".to_vec()).await;
+    let etag = r.header("etag").expect("etag").to_string();
+    let r = app
+        .signed("GET", "/cond/c", &[("if-none-match", &etag)], Vec::new())
+        .await;
+    assert_eq!(r.status, 304);
+    assert!(r.body.is_empty());
+    let r = app
+        .signed("GET", "/cond/c", &[("if-match", "\"0000\"")], Vec::new())
+        .await;
+    assert_eq!(r.status, 412);
+    assert_eq!(r.code().as_deref(), Some("PreconditionFailed"));
+    assert_eq!(element(&r.text(), "Condition").as_deref(), Some("if-match"));
+    let lower = etag.to_lowercase();
+    let r = app
+        .signed(
+            "GET",
+            "/cond/c",
+            &[("if-match", lower.trim_matches('"'))],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+}
+
+#[tokio::test]
+async fn bad_input_gets_oss_errors() {
+    let app = app_with_bucket("bad").await;
+    // Bad bucket names at creation.
+    for name in ["ab", "Upper", "a_b", "-ab", "ab-"] {
+        let r = app
+            .signed("PUT", &format!("/{name}/"), &[], Vec::new())
+            .await;
+        assert_eq!(r.status, 400, "{name}");
+        assert_eq!(r.code().as_deref(), Some("InvalidBucketName"), "{name}");
+    }
+    // Oversized key.
+    let long = "k".repeat(1024);
+    let r = app
+        .signed("PUT", &format!("/bad/{long}"), &[], b"x".to_vec())
+        .await;
+    assert_eq!(r.code().as_deref(), Some("InvalidObjectName"));
+    // Wrong Content-MD5, and a malformed one.
+    let r = app
+        .signed(
+            "PUT",
+            "/bad/m",
+            &[("content-md5", &md5_b64(b"other"))],
+            b"x".to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.code().as_deref(), Some("InvalidDigest"));
+    let r = app
+        .signed(
+            "PUT",
+            "/bad/m",
+            &[("content-md5", "!!notbase64")],
+            b"x".to_vec(),
+        )
+        .await;
+    assert_eq!(r.code().as_deref(), Some("InvalidDigest"));
+    let r = app.signed("GET", "/bad/m", &[], Vec::new()).await;
+    assert_eq!(r.code().as_deref(), Some("NoSuchKey"), "nothing was stored");
+    // Malformed XML bodies.
+    for body in [
+        "<Delete><Object>",
+        "not xml at all",
+        "<Delete><Object><Key>a</Key></Object>",
+    ] {
+        let md5 = md5_b64(body.as_bytes());
+        let r = app
+            .signed(
+                "POST",
+                "/bad/?delete",
+                &[("content-md5", &md5)],
+                body.as_bytes().to_vec(),
+            )
+            .await;
+        assert_eq!(r.status, 400, "{body}");
+        assert_eq!(r.code().as_deref(), Some("MalformedXML"), "{body}");
+    }
+    // Garbage Authorization headers.
+    for auth in [
+        "garbage",
+        "OSS",
+        "OSS nocolon",
+        "OSS4-HMAC-SHA256 nonsense",
+        "OSS4-HMAC-SHA256 Credential=a/b,Signature=",
+    ] {
+        let r = app
+            .anonymous(
+                "GET",
+                "/bad/",
+                &[
+                    ("authorization", auth),
+                    (
+                        "date",
+                        &httpdate::fmt_http_date(std::time::SystemTime::now()),
+                    ),
+                ],
+                Vec::new(),
+            )
+            .await;
+        assert!(
+            r.status == 400 || r.status == 403,
+            "{auth}: {} {}",
+            r.status,
+            r.text()
+        );
+        assert!(r.code().is_some(), "{auth}");
+    }
+    // Bad ACL values.
+    let r = app
+        .signed("PUT", "/bad/?acl", &[("x-oss-acl", "everyone")], Vec::new())
+        .await;
+    assert_eq!(r.code().as_deref(), Some("InvalidArgument"));
+    // Bad append positions.
+    let r = app
+        .signed("POST", "/bad/ap?append&position=-1", &[], b"x".to_vec())
+        .await;
+    assert_eq!(r.code().as_deref(), Some("InvalidArgument"));
+    // Bad part numbers.
+    let r = app
+        .signed("PUT", "/bad/mp?partNumber=0&uploadId=x", &[], b"x".to_vec())
+        .await;
+    assert_eq!(r.code().as_deref(), Some("InvalidArgument"));
+    // max-keys out of range.
+    let r = app
+        .signed("GET", "/bad/?max-keys=1001", &[], Vec::new())
+        .await;
+    assert_eq!(r.code().as_deref(), Some("InvalidArgument"));
+}
+
+#[tokio::test]
+async fn signature_mismatch_is_reported() {
+    let app = app_with_bucket("sig").await;
+    let mut req = common::signed_request("GET", "/sig/", &[], Vec::new());
+    let auth = req
+        .headers()
+        .get("authorization")
+        .expect("auth")
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    let tampered = format!("{}A=", &auth[..auth.len() - 2]);
+    req.headers_mut()
+        .insert("authorization", tampered.parse().expect("header"));
+    let r = app.send(req).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(r.code().as_deref(), Some("SignatureDoesNotMatch"));
+    assert!(element(&r.text(), "StringToSign").is_some());
+}
+
+#[tokio::test]
+async fn listing_v1_and_v2() {
+    let app = app_with_bucket("list").await;
+    for k in [
+        "a.txt",
+        "img/1.jpg",
+        "img/2.jpg",
+        "img/sub/3.jpg",
+        "z y.txt",
+    ] {
+        let r = app
+            .signed(
+                "PUT",
+                &format!("/list/{}", k.replace(' ', "%20")),
+                &[],
+                b"x".to_vec(),
+            )
+            .await;
+        assert_eq!(r.status, 200);
+    }
+    let r = app
+        .signed(
+            "GET",
+            "/list/?prefix=&delimiter=%2F&marker=&max-keys=100&encoding-type=url",
+            &[],
+            Vec::new(),
+        )
+        .await;
+    let xml = r.text();
+    assert!(xml.contains("<Key>a.txt</Key>"), "{xml}");
+    assert!(xml.contains("<Key>z%20y.txt</Key>"), "{xml}");
+    assert!(
+        xml.contains("<CommonPrefixes><Prefix>img%2F</Prefix></CommonPrefixes>"),
+        "{xml}"
+    );
+    assert!(xml.contains("<Owner><ID>"), "V1 entries carry Owner: {xml}");
+    assert!(xml.contains("<EncodingType>url</EncodingType>"));
+    // Paging with max-keys=2.
+    let r = app
+        .signed("GET", "/list/?max-keys=2", &[], Vec::new())
+        .await;
+    let xml = r.text();
+    assert_eq!(element(&xml, "IsTruncated").as_deref(), Some("true"));
+    assert_eq!(element(&xml, "NextMarker").as_deref(), Some("img/1.jpg"));
+    // V2 with a continuation token.
+    let r = app
+        .signed(
+            "GET",
+            "/list/?list-type=2&max-keys=2&fetch-owner=false",
+            &[],
+            Vec::new(),
+        )
+        .await;
+    let xml = r.text();
+    assert_eq!(element(&xml, "KeyCount").as_deref(), Some("2"));
+    assert!(!xml.contains("<Owner>"));
+    let token = element(&xml, "NextContinuationToken").expect("token");
+    let r = app
+        .signed(
+            "GET",
+            &format!("/list/?list-type=2&continuation-token={token}"),
+            &[],
+            Vec::new(),
+        )
+        .await;
+    let xml = r.text();
+    assert!(xml.contains("<Key>img/2.jpg</Key>"), "{xml}");
+    assert!(!xml.contains("<Key>a.txt</Key>"), "{xml}");
+}
+
+#[tokio::test]
+async fn append_object() {
+    let app = app_with_bucket("app").await;
+    let r = app
+        .signed(
+            "POST",
+            "/app/log?append&position=0",
+            &[],
+            b"hello ".to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("x-oss-next-append-position"), Some("6"));
+    let r = app
+        .signed("POST", "/app/log?append&position=6", &[], b"oss".to_vec())
+        .await;
+    assert_eq!(r.header("x-oss-next-append-position"), Some("9"));
+    // CRC of the whole object after the append.
+    assert_eq!(
+        r.header("x-oss-hash-crc64ecma"),
+        Some("15021467531229347219")
+    );
+    let r = app
+        .signed("POST", "/app/log?append&position=3", &[], b"x".to_vec())
+        .await;
+    assert_eq!(r.status, 409);
+    assert_eq!(r.code().as_deref(), Some("PositionNotEqualToLength"));
+    assert_eq!(r.header("x-oss-next-append-position"), Some("9"));
+    let g = app.signed("GET", "/app/log", &[], Vec::new()).await;
+    assert_eq!(g.body, b"hello oss");
+    assert_eq!(g.header("x-oss-object-type"), Some("Appendable"));
+    app.signed("PUT", "/app/normal", &[], b"n".to_vec()).await;
+    let r = app
+        .signed("POST", "/app/normal?append&position=1", &[], b"x".to_vec())
+        .await;
+    assert_eq!(r.code().as_deref(), Some("ObjectNotAppendable"));
+}
+
+#[tokio::test]
+async fn multipart_upload() {
+    let app = app_with_bucket("mpu").await;
+    let r = app
+        .signed(
+            "POST",
+            "/mpu/big.bin?uploads",
+            &[("content-type", "application/x-test")],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let id = element(&r.text(), "UploadId").expect("upload id");
+    let p1 = vec![b'a'; 100 * 1024];
+    let p2 = b"tail".to_vec();
+    let r1 = app
+        .signed(
+            "PUT",
+            &format!("/mpu/big.bin?partNumber=1&uploadId={id}"),
+            &[],
+            p1.clone(),
+        )
+        .await;
+    let r2 = app
+        .signed(
+            "PUT",
+            &format!("/mpu/big.bin?partNumber=2&uploadId={id}"),
+            &[],
+            p2.clone(),
+        )
+        .await;
+    let (e1, e2) = (
+        r1.header("etag").expect("e1").to_string(),
+        r2.header("etag").expect("e2").to_string(),
+    );
+    let lp = app
+        .signed(
+            "GET",
+            &format!("/mpu/big.bin?uploadId={id}"),
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert!(
+        lp.text().contains("<PartNumber>2</PartNumber>"),
+        "{}",
+        lp.text()
+    );
+    let lu = app.signed("GET", "/mpu/?uploads", &[], Vec::new()).await;
+    assert!(lu.text().contains(&id));
+    // Out of order.
+    let body = format!("<CompleteMultipartUpload><Part><PartNumber>2</PartNumber><ETag>{e2}</ETag></Part><Part><PartNumber>1</PartNumber><ETag>{e1}</ETag></Part></CompleteMultipartUpload>");
+    let r = app
+        .signed("POST", &format!("/mpu/big.bin?uploadId={id}"), &[], body)
+        .await;
+    assert_eq!(r.code().as_deref(), Some("InvalidPartOrder"));
+    // Wrong ETag.
+    let body = format!("<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"00\"</ETag></Part></CompleteMultipartUpload>");
+    let r = app
+        .signed("POST", &format!("/mpu/big.bin?uploadId={id}"), &[], body)
+        .await;
+    assert_eq!(r.code().as_deref(), Some("InvalidPart"));
+    let body = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CompleteMultipartUpload>\n<Part>\n<PartNumber>1</PartNumber>\n<ETag>{e1}</ETag>\n</Part>\n<Part><PartNumber>2</PartNumber><ETag>{}</ETag></Part></CompleteMultipartUpload>", e2.trim_matches('"').to_lowercase());
+    let r = app
+        .signed("POST", &format!("/mpu/big.bin?uploadId={id}"), &[], body)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let etag = r.header("etag").expect("etag");
+    assert!(etag.ends_with("-2\""), "{etag}");
+    let g = app.signed("GET", "/mpu/big.bin", &[], Vec::new()).await;
+    assert_eq!(g.body.len(), p1.len() + p2.len());
+    assert_eq!(g.header("x-oss-object-type"), Some("Multipart"));
+    assert_eq!(g.header("content-type"), Some("application/x-test"));
+    let r = app
+        .signed(
+            "DELETE",
+            &format!("/mpu/big.bin?uploadId={id}"),
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.code().as_deref(), Some("NoSuchUpload"));
+}
+
+#[tokio::test]
+async fn anonymous_access_follows_acls() {
+    let app = app_with_bucket("acl").await;
+    app.signed("PUT", "/acl/private.txt", &[], b"p".to_vec())
+        .await;
+    app.signed(
+        "PUT",
+        "/acl/public.txt",
+        &[("x-oss-object-acl", "public-read")],
+        b"q".to_vec(),
+    )
+    .await;
+    let r = app
+        .anonymous("GET", "/acl/private.txt", &[], Vec::new())
+        .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(r.code().as_deref(), Some("AccessDenied"));
+    let r = app
+        .anonymous("GET", "/acl/public.txt", &[], Vec::new())
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, b"q");
+    let r = app
+        .anonymous("PUT", "/acl/new.txt", &[], b"n".to_vec())
+        .await;
+    assert_eq!(r.status, 403);
+    let r = app.anonymous("GET", "/acl/", &[], Vec::new()).await;
+    assert_eq!(r.status, 403, "anonymous listing is never allowed");
+    // public-read-write bucket: anonymous writes work, reads of missing keys are 404.
+    let r = app
+        .signed(
+            "PUT",
+            "/acl/?acl",
+            &[("x-oss-acl", "public-read-write")],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let g = app.signed("GET", "/acl/?acl", &[], Vec::new()).await;
+    assert_eq!(
+        element(&g.text(), "Grant").as_deref(),
+        Some("public-read-write")
+    );
+    let r = app
+        .anonymous("PUT", "/acl/new.txt", &[], b"n".to_vec())
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = app
+        .anonymous("GET", "/acl/missing.txt", &[], Vec::new())
+        .await;
+    assert_eq!(r.code().as_deref(), Some("NoSuchKey"));
+    // The object's own private ACL wins over the bucket's.
+    let r = app
+        .signed(
+            "PUT",
+            "/acl/public.txt?acl",
+            &[("x-oss-object-acl", "private")],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let r = app
+        .anonymous("GET", "/acl/public.txt", &[], Vec::new())
+        .await;
+    assert_eq!(r.status, 403);
+}
+
+#[tokio::test]
+async fn bucket_lifecycle_and_info() {
+    let app = app_with_bucket("life").await;
+    let r = app.signed("PUT", "/life/", &[], Vec::new()).await;
+    assert_eq!(r.code().as_deref(), Some("BucketAlreadyExists"));
+    let r = app
+        .signed("GET", "/life/?bucketInfo", &[], Vec::new())
+        .await;
+    let xml = r.text();
+    for el in [
+        "Name",
+        "CreationDate",
+        "StorageClass",
+        "ExtranetEndpoint",
+        "IntranetEndpoint",
+        "Location",
+        "DisplayName",
+        "ID",
+        "Grant",
+    ] {
+        assert!(element(&xml, el).is_some(), "{el} in {xml}");
+    }
+    assert!(element(&xml, "CreationDate")
+        .expect("date")
+        .ends_with(".000Z"));
+    let r = app.signed("GET", "/life/?location", &[], Vec::new()).await;
+    assert_eq!(
+        element(&r.text(), "LocationConstraint").as_deref(),
+        Some("oss-cn-hangzhou")
+    );
+    app.signed("PUT", "/life/x", &[], b"1".to_vec()).await;
+    let r = app.signed("GET", "/life/?stat", &[], Vec::new()).await;
+    assert_eq!(element(&r.text(), "ObjectCount").as_deref(), Some("1"));
+    let r = app.signed("DELETE", "/life/", &[], Vec::new()).await;
+    assert_eq!(r.status, 409);
+    assert_eq!(r.code().as_deref(), Some("BucketNotEmpty"));
+    let r = app.signed("DELETE", "/life/x", &[], Vec::new()).await;
+    assert_eq!(r.status, 204);
+    let r = app.signed("DELETE", "/life/x", &[], Vec::new()).await;
+    assert_eq!(r.status, 204, "deleting a missing key is 204");
+    let r = app.signed("DELETE", "/life/", &[], Vec::new()).await;
+    assert_eq!(r.status, 204);
+    let r = app.signed("GET", "/life/?acl", &[], Vec::new()).await;
+    assert_eq!(r.code().as_deref(), Some("NoSuchBucket"));
+}
+
+#[tokio::test]
+async fn copy_and_self_copy_replace() {
+    let app = app_with_bucket("cp").await;
+    app.signed(
+        "PUT",
+        "/cp/src.txt",
+        &[("x-oss-meta-a", "1"), ("content-type", "text/plain")],
+        b"data".to_vec(),
+    )
+    .await;
+    let r = app
+        .signed(
+            "PUT",
+            "/cp/dst.txt",
+            &[("x-oss-copy-source", "/cp/src.txt")],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(element(&r.text(), "ETag").is_some());
+    let g = app.signed("GET", "/cp/dst.txt", &[], Vec::new()).await;
+    assert_eq!(g.body, b"data");
+    assert_eq!(g.header("x-oss-meta-a"), Some("1"));
+    let r = app
+        .signed(
+            "PUT",
+            "/cp/src.txt",
+            &[
+                ("x-oss-copy-source", "/cp/src.txt"),
+                ("x-oss-metadata-directive", "REPLACE"),
+                ("x-oss-meta-b", "2"),
+                ("content-type", "text/x"),
+            ],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let g = app.signed("GET", "/cp/src.txt", &[], Vec::new()).await;
+    assert_eq!(g.header("x-oss-meta-a"), None);
+    assert_eq!(g.header("x-oss-meta-b"), Some("2"));
+    assert_eq!(g.header("content-type"), Some("text/x"));
+    assert_eq!(g.body, b"data");
+    let r = app
+        .signed(
+            "PUT",
+            "/cp/x",
+            &[("x-oss-copy-source", "/cp/missing")],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.code().as_deref(), Some("NoSuchKey"));
+}
+
+#[tokio::test]
+async fn delete_multiple_with_url_encoding() {
+    let app = app_with_bucket("dm").await;
+    app.signed("PUT", "/dm/a%26b%3Cc%3E.txt", &[], b"1".to_vec())
+        .await;
+    let body = "<Delete><Quiet>false</Quiet><Object><Key>a&amp;b&lt;c&gt;.txt</Key></Object><Object><Key>never</Key></Object></Delete>";
+    let md5 = md5_b64(body.as_bytes());
+    let r = app
+        .signed(
+            "POST",
+            "/dm/?delete&encoding-type=url",
+            &[("content-md5", &md5)],
+            body.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(
+        r.text().contains("<Key>a%26b%3Cc%3E.txt</Key>"),
+        "{}",
+        r.text()
+    );
+    assert!(r.text().contains("<Key>never</Key>"));
+    let g = app
+        .signed("GET", "/dm/a%26b%3Cc%3E.txt", &[], Vec::new())
+        .await;
+    assert_eq!(g.status, 404);
+}
+
+#[tokio::test]
+async fn styles_api() {
+    let app = app_with_bucket("sty").await;
+    let body = "<Style><Content>image/resize,w_100</Content></Style>";
+    let r = app
+        .signed("PUT", "/sty/?style&styleName=thumb", &[], body)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = app
+        .signed("GET", "/sty/?style&styleName=thumb", &[], Vec::new())
+        .await;
+    let xml = r.text();
+    assert_eq!(
+        element(&xml, "Content").as_deref(),
+        Some("image/resize,w_100")
+    );
+    assert!(element(&xml, "CreateTime").expect("ct").ends_with("GMT"));
+    let r = app.signed("GET", "/sty/?style", &[], Vec::new()).await;
+    assert!(
+        r.text().contains("<StyleList><Style><Name>thumb</Name>"),
+        "{}",
+        r.text()
+    );
+    let r = app
+        .signed(
+            "PUT",
+            "/sty/?style&styleName=bad",
+            &[],
+            "<Style><Content></Content></Style>",
+        )
+        .await;
+    assert_eq!(r.code().as_deref(), Some("InvalidArgument"));
+    assert_eq!(
+        element(&r.text(), "Message").as_deref(),
+        Some("Style content is invalid.")
+    );
+    let r = app
+        .signed("PUT", "/sty/?style&styleName=a%20b", &[], body)
+        .await;
+    assert_eq!(r.code().as_deref(), Some("InvalidArgument"));
+    let r = app
+        .signed("DELETE", "/sty/?style&styleName=thumb", &[], Vec::new())
+        .await;
+    assert_eq!(r.status, 204);
+    let r = app
+        .signed("GET", "/sty/?style&styleName=thumb", &[], Vec::new())
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.code().as_deref(), Some("NoSuchStyle"));
+}
+
+#[tokio::test]
+async fn later_features_answer_not_implemented() {
+    let app = app_with_bucket("later").await;
+    let r = app
+        .signed("GET", "/later/?lifecycle", &[], Vec::new())
+        .await;
+    assert_eq!(r.status, 501);
+    assert_eq!(r.code().as_deref(), Some("NotImplemented"));
+    let r = app
+        .signed(
+            "PUT",
+            "/later/k",
+            &[("x-oss-callback", "e30=")],
+            b"x".to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, 501);
+}
+
+#[tokio::test]
+async fn health_endpoints() {
+    let app = TestApp::new();
+    let r = app.anonymous("GET", "/-/healthy", &[], Vec::new()).await;
+    assert_eq!(r.status, 200);
+    let r = app.anonymous("GET", "/-/ready", &[], Vec::new()).await;
+    assert_eq!(r.status, 200);
+    app.signed("GET", "/", &[], Vec::new()).await;
+    let r = app.anonymous("GET", "/-/metrics", &[], Vec::new()).await;
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("ossimg_requests_total"), "{}", r.text());
+}
+
+#[tokio::test]
+async fn virtual_host_addressing() {
+    let app = app_with_bucket("vhost").await;
+    app.signed("PUT", "/vhost/k.txt", &[], b"v".to_vec()).await;
+    // An anonymous read through the virtual host of a public object.
+    app.signed(
+        "PUT",
+        "/vhost/k.txt?acl",
+        &[("x-oss-object-acl", "public-read")],
+        Vec::new(),
+    )
+    .await;
+    let req = axum::http::Request::builder()
+        .method("GET")
+        .uri("/k.txt")
+        .header("host", "vhost.oss-cn-hangzhou.aliyuncs.com")
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let r = app.send(req).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.body, b"v");
+    let req = axum::http::Request::builder()
+        .method("GET")
+        .uri("/k.txt")
+        .header("host", "vhost.localhost:8080")
+        .body(axum::body::Body::empty())
+        .expect("request");
+    assert_eq!(app.send(req).await.body, b"v");
+}
