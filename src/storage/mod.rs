@@ -172,6 +172,7 @@ pub struct ListQuery {
 
 /// One listed entry, in key order.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)] // entries live in a Vec of at most 1000
 pub enum ListEntry {
     /// An object.
     Object(ObjectInfo),

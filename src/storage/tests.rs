@@ -222,7 +222,9 @@ async fn put_get_overwrite_delete() {
     assert!(read_all(&s, "b", "empty").await.is_empty());
 
     s.delete_object("b", "dir/hello.txt").await.expect("delete");
-    s.delete_object("b", "dir/hello.txt").await.expect("delete twice");
+    s.delete_object("b", "dir/hello.txt")
+        .await
+        .expect("delete twice");
     assert!(matches!(
         s.head_object("b", "dir/hello.txt"),
         Err(Error::NoSuchKey)
@@ -248,7 +250,14 @@ async fn put_get_overwrite_delete() {
 async fn unusual_keys_are_index_entries_not_paths() {
     let (dir, s) = store();
     let long = "k".repeat(1023);
-    for key in ["../../etc/passwd", "/abs", "a\0b", "中文/键", "x?y#z", &long] {
+    for key in [
+        "../../etc/passwd",
+        "/abs",
+        "a\0b",
+        "中文/键",
+        "x?y#z",
+        &long,
+    ] {
         put(&s, key, key.as_bytes()).await;
         assert_eq!(read_all(&s, "b", key).await, key.as_bytes());
     }
@@ -1070,10 +1079,7 @@ async fn buckets() {
     assert!(matches!(s.delete_bucket("alpha"), Err(Error::NoSuchBucket)));
     s.create_bucket("alpha", Acl::Default).expect("recreate");
     assert!(s.list_styles("alpha").expect("styles").is_empty());
-    assert_eq!(
-        s.bucket_stat("alpha").expect("stat"),
-        BucketStat::default()
-    );
+    assert_eq!(s.bucket_stat("alpha").expect("stat"), BucketStat::default());
     // a neighbour bucket's objects do not make a bucket non-empty
     s.put_object(
         "gamma",
@@ -1193,8 +1199,15 @@ async fn multipart_complete_listed_parts() {
     let mut bad_order = listed.clone();
     bad_order.swap(0, 1);
     assert!(matches!(
-        s.complete_multipart_upload("b", "big", &id, Some(bad_order), None, WriteOptions::default())
-            .await,
+        s.complete_multipart_upload(
+            "b",
+            "big",
+            &id,
+            Some(bad_order),
+            None,
+            WriteOptions::default()
+        )
+        .await,
         Err(Error::InvalidPartOrder)
     ));
     let mut dup = listed.clone();
@@ -1217,8 +1230,15 @@ async fn multipart_complete_listed_parts() {
     let mut missing = listed.clone();
     missing[2].0 = 6;
     assert!(matches!(
-        s.complete_multipart_upload("b", "big", &id, Some(missing), None, WriteOptions::default())
-            .await,
+        s.complete_multipart_upload(
+            "b",
+            "big",
+            &id,
+            Some(missing),
+            None,
+            WriteOptions::default()
+        )
+        .await,
         Err(Error::InvalidPart { part_number: 6, .. })
     ));
     assert!(matches!(
@@ -1227,7 +1247,10 @@ async fn multipart_complete_listed_parts() {
         Err(Error::InvalidPart { .. })
     ));
     // a small non-last part
-    let small = vec![(5, i3.etag.clone()), (7, hex::encode_upper(md5_of(b"unlisted")))];
+    let small = vec![
+        (5, i3.etag.clone()),
+        (7, hex::encode_upper(md5_of(b"unlisted"))),
+    ];
     assert!(matches!(
         s.complete_multipart_upload("b", "big", &id, Some(small), None, WriteOptions::default())
             .await,
@@ -1235,14 +1258,7 @@ async fn multipart_complete_listed_parts() {
     ));
 
     let info = s
-        .complete_multipart_upload(
-            "b",
-            "big",
-            &id,
-            Some(listed),
-            None,
-            WriteOptions::default(),
-        )
+        .complete_multipart_upload("b", "big", &id, Some(listed), None, WriteOptions::default())
         .await
         .expect("complete");
     let mut whole = p1.clone();
@@ -1303,11 +1319,19 @@ async fn multipart_all_parts_abort_and_copy() {
         Err(Error::InvalidRange)
     ));
     assert!(matches!(
-        s.upload_part_copy("b", "m", &id, 9, "b", "nope", None).await,
+        s.upload_part_copy("b", "m", &id, 9, "b", "nope", None)
+            .await,
         Err(Error::NoSuchKey)
     ));
     let info = s
-        .complete_multipart_upload("b", "m", &id, None, Some(Acl::Private), WriteOptions::default())
+        .complete_multipart_upload(
+            "b",
+            "m",
+            &id,
+            None,
+            Some(Acl::Private),
+            WriteOptions::default(),
+        )
         .await
         .expect("complete all");
     let mut whole = p1.clone();
@@ -1393,7 +1417,11 @@ async fn multipart_listings() {
         let p = s
             .list_multipart_uploads("b", "", "", &km, &um, 2)
             .expect("list");
-        seen.extend(p.uploads.iter().map(|u| (u.key.clone(), u.upload_id.clone())));
+        seen.extend(
+            p.uploads
+                .iter()
+                .map(|u| (u.key.clone(), u.upload_id.clone())),
+        );
         if !p.is_truncated {
             break;
         }
@@ -1496,4 +1524,69 @@ async fn open_sweeps_temp_files_and_orphan_blobs() {
         .await
         .expect("complete after reopen");
     assert_eq!(info.crc64, crc(b"part"));
+}
+
+#[tokio::test]
+async fn large_bodies_cross_buffer_boundaries() {
+    let (_dir, s) = store();
+    let pattern = |n: usize, seed: u32| -> Vec<u8> {
+        (0..n as u32)
+            .map(|i| (i.wrapping_mul(2654435761).wrapping_add(seed) >> 13) as u8)
+            .collect()
+    };
+    // multipart with parts larger than the copy buffer
+    let p1 = pattern(700_001, 1);
+    let p2 = pattern(300_000, 2);
+    let p3 = pattern(123_457, 3);
+    let id = s
+        .create_multipart_upload("b", "mp", ObjectMeta::default(), Acl::Default)
+        .expect("init");
+    for (n, p) in [(1, &p1), (2, &p2), (3, &p3)] {
+        part(&s, "mp", &id, n, p).await.expect("part");
+    }
+    let info = s
+        .complete_multipart_upload("b", "mp", &id, None, None, WriteOptions::default())
+        .await
+        .expect("complete");
+    let whole = [p1.as_slice(), &p2, &p3].concat();
+    assert_eq!(info.crc64, crc(&whole));
+    assert_eq!(info.etag, multipart_etag(&[&p1, &p2, &p3]));
+    assert_eq!(read_all(&s, "b", "mp").await, whole);
+
+    // appends onto a large object
+    let a1 = pattern(600_000, 4);
+    let a2 = pattern(333_333, 5);
+    append(&s, "ap", 0, &a1).await.expect("append");
+    let info = append(&s, "ap", a1.len() as u64, &a2)
+        .await
+        .expect("append");
+    let whole = [a1.as_slice(), &a2].concat();
+    assert_eq!(info.crc64, crc(&whole));
+    assert_eq!(info.etag, hex::encode_upper(md5_of(&whole)));
+    assert_eq!(read_all(&s, "b", "ap").await, whole);
+
+    // a copy of a large object, and a copied part from its middle
+    let c = s
+        .copy_object(
+            "b",
+            "ap",
+            "b",
+            "ap2",
+            MetadataDirective::Copy,
+            None,
+            WriteOptions::default(),
+        )
+        .await
+        .expect("copy");
+    assert_eq!(c.object_type, ObjectType::Normal);
+    assert_eq!(read_all(&s, "b", "ap2").await, whole);
+    let id = s
+        .create_multipart_upload("b", "mp2", ObjectMeta::default(), Acl::Default)
+        .expect("init");
+    let pc = s
+        .upload_part_copy("b", "mp2", &id, 1, "b", "ap", Some((1000, 500_999)))
+        .await
+        .expect("part copy");
+    assert_eq!(pc.crc64, crc(&whole[1000..501_000]));
+    assert_eq!(pc.etag, hex::encode_upper(md5_of(&whole[1000..501_000])));
 }
