@@ -138,6 +138,7 @@ pub fn element(xml: &str, name: &str) -> Option<String> {
 /// Sub-resources the test signer includes (a subset of the SDKs' list).
 const SUBRESOURCES: &[&str] = &[
     "acl",
+    "lifecycle",
     "append",
     "bucketInfo",
     "delete",
