@@ -1590,3 +1590,24 @@ async fn large_bodies_cross_buffer_boundaries() {
     assert_eq!(pc.crc64, crc(&whole[1000..501_000]));
     assert_eq!(pc.etag, hex::encode_upper(md5_of(&whole[1000..501_000])));
 }
+
+fn assert_send<T: Send>(_: &T) {}
+
+#[test]
+fn store_and_futures_are_send() {
+    fn assert_sync<T: Send + Sync + Clone + 'static>() {}
+    assert_sync::<Store>();
+    let (_dir, s) = store();
+    let body: &[u8] = b"";
+    let o = WriteOptions::default();
+    let m = ObjectMeta::default;
+    assert_send(&s.put_object("b", "k", m(), Acl::Default, body, o));
+    assert_send(&s.append_object("b", "k", 0, m(), Acl::Default, body, o));
+    assert_send(&s.open_object("b", "k"));
+    assert_send(&s.delete_object("b", "k"));
+    assert_send(&s.copy_object("b", "k", "b", "j", MetadataDirective::Copy, None, o));
+    assert_send(&s.upload_part("b", "k", "u", 1, body, o));
+    assert_send(&s.upload_part_copy("b", "k", "u", 1, "b", "j", None));
+    assert_send(&s.complete_multipart_upload("b", "k", "u", None, None, o));
+    assert_send(&s.abort_multipart_upload("b", "k", "u"));
+}
