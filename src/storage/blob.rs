@@ -287,9 +287,11 @@ impl Blobs {
         opts: &WriteOptions,
     ) -> Result<(PlacedBlob, Summary, [u8; 16])> {
         let this = self.clone();
+        // Without a prefix the whole blob is the body: hash MD5 only once.
+        let whole_md5 = prefix.is_some();
         let (guard, file, mut hasher) = tokio::task::spawn_blocking(move || -> Result<_> {
             let (guard, mut file) = this.create_temp()?;
-            let mut hasher = Hasher::new(true);
+            let mut hasher = Hasher::new(whole_md5);
             if let Some((src, len)) = prefix {
                 let mut buf = vec![0u8; BUF_SIZE];
                 copy_hashing(src, Some(len), &mut file, &mut hasher, &mut buf)?;
@@ -330,7 +332,9 @@ impl Blobs {
         let placed = tokio::task::spawn_blocking(move || this.place(guard))
             .await
             .map_err(join_error)??;
-        Ok((placed, hasher.finish(), body_md5))
+        let mut summary = hasher.finish();
+        summary.md5.get_or_insert(body_md5);
+        Ok((placed, summary, body_md5))
     }
 
     /// Makes a new blob that shares `src`'s content through a hard link, or

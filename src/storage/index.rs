@@ -133,7 +133,8 @@ pub(crate) fn acl_from_u8(v: u8) -> Acl {
     }
 }
 
-fn type_to_u8(t: ObjectType) -> u8 {
+/// The stored code of an object type.
+pub(crate) fn type_to_u8(t: ObjectType) -> u8 {
     match t {
         ObjectType::Normal => 0,
         ObjectType::Multipart => 1,

@@ -622,7 +622,7 @@ impl Store {
             mtime: now_secs(),
             crc64: sum.crc64,
             md5: Some(body_md5),
-            otype: 0,
+            otype: index::type_to_u8(ObjectType::Normal),
             acl: acl_to_u8(acl),
             meta: meta.into(),
         };
@@ -768,7 +768,7 @@ impl Store {
             mtime: now_secs(),
             crc64: src.crc64,
             md5: src.md5,
-            otype: 0,
+            otype: index::type_to_u8(ObjectType::Normal),
             acl: acl_to_u8(acl.unwrap_or(Acl::Default)),
             meta: new_meta.unwrap_or(src.meta),
         };
@@ -886,18 +886,17 @@ impl Store {
             Some(o) => (o.acl, o.meta),
             None => (acl_to_u8(acl), meta.into()),
         };
-        let mut rec = ObjectRecord {
+        let rec = ObjectRecord {
             blob: placed.id().to_owned(),
             size: sum.size,
             etag: hex_upper(&sum.md5.unwrap_or_default()),
             mtime: now_secs(),
             crc64: sum.crc64,
             md5: None,
-            otype: 0,
+            otype: index::type_to_u8(ObjectType::Appendable),
             acl,
             meta,
         };
-        rec.set_type(ObjectType::Appendable);
         let info = rec.info(key);
         let (b, k) = (bucket.to_owned(), key.to_owned());
         self.blocking(move |s| {

@@ -15,7 +15,7 @@ use tokio::io::AsyncRead;
 use super::blob::{join_error, PlacedBlob};
 use super::index::{
     acl_to_u8, adjust_stats, bucket_exists_w, decode, encode, hex_upper, now_millis, now_secs,
-    ObjectRecord, PartRecord, UploadRecord, BLOBS, BUCKETS, PARTS, UPLOADS,
+    type_to_u8, ObjectRecord, PartRecord, UploadRecord, BLOBS, BUCKETS, PARTS, UPLOADS,
 };
 use super::{
     Acl, Error, ObjectInfo, ObjectMeta, ObjectType, PartInfo, PartsPage, Result, Store, UploadInfo,
@@ -338,18 +338,17 @@ impl Store {
             }
             Err(e) => return Err(e),
         };
-        let mut rec = ObjectRecord {
+        let rec = ObjectRecord {
             blob: placed.id().to_owned(),
             size: sum.size,
             etag,
             mtime: now_secs(),
             crc64: sum.crc64,
             md5: None,
-            otype: 0,
+            otype: type_to_u8(ObjectType::Multipart),
             acl: acl.map(acl_to_u8).unwrap_or(upload.acl),
             meta: upload.meta,
         };
-        rec.set_type(ObjectType::Multipart);
         let info = rec.info(key);
         let (b, k, u) = (bucket.to_owned(), key.to_owned(), upload_id.to_owned());
         let forbid = opts.forbid_overwrite;

@@ -1590,3 +1590,126 @@ async fn large_bodies_cross_buffer_boundaries() {
     assert_eq!(pc.crc64, crc(&whole[1000..501_000]));
     assert_eq!(pc.etag, hex::encode_upper(md5_of(&whole[1000..501_000])));
 }
+
+fn assert_send<T: Send>(_: &T) {}
+
+#[test]
+fn store_and_futures_are_send() {
+    fn assert_sync<T: Send + Sync + Clone + 'static>() {}
+    assert_sync::<Store>();
+    let (_dir, s) = store();
+    let body: &[u8] = b"";
+    let o = WriteOptions::default();
+    let m = ObjectMeta::default;
+    assert_send(&s.put_object("b", "k", m(), Acl::Default, body, o));
+    assert_send(&s.append_object("b", "k", 0, m(), Acl::Default, body, o));
+    assert_send(&s.open_object("b", "k"));
+    assert_send(&s.delete_object("b", "k"));
+    assert_send(&s.copy_object("b", "k", "b", "j", MetadataDirective::Copy, None, o));
+    assert_send(&s.upload_part("b", "k", "u", 1, body, o));
+    assert_send(&s.upload_part_copy("b", "k", "u", 1, "b", "j", None));
+    assert_send(&s.complete_multipart_upload("b", "k", "u", None, None, o));
+    assert_send(&s.abort_multipart_upload("b", "k", "u"));
+}
+
+// ---- crash ------------------------------------------------------------------------
+
+const CRASH_DIR_VAR: &str = "OSSIMG_STORAGE_CRASH_DIR";
+
+/// Yields 2 MiB, then stalls forever (the parent kills the process).
+struct Stalling {
+    sent: usize,
+}
+
+impl AsyncRead for Stalling {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        if self.sent >= 2 * 1024 * 1024 {
+            return Poll::Pending;
+        }
+        let n = buf.remaining().min(64 * 1024);
+        buf.put_slice(&vec![b'n'; n]);
+        self.sent += n;
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// Child side of `killed_mid_write_keeps_old_object`: runs only when the
+/// parent starts it with the directory in the environment.
+#[tokio::test]
+#[ignore = "started by killed_mid_write_keeps_old_object"]
+async fn crash_child() {
+    let Some(dir) = std::env::var_os(CRASH_DIR_VAR) else {
+        return;
+    };
+    let s = Store::open(Path::new(&dir)).expect("open");
+    let _ = s
+        .put_object(
+            "b",
+            "k",
+            ObjectMeta::default(),
+            Acl::Default,
+            Stalling { sent: 0 },
+            WriteOptions::default(),
+        )
+        .await;
+}
+
+#[test]
+fn killed_mid_write_keeps_old_object() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let s = Store::open(dir.path()).expect("open");
+        s.create_bucket("b", Acl::Default).expect("bucket");
+        put(&s, "k", b"old and acknowledged").await;
+    });
+    let mut child = std::process::Command::new(std::env::current_exe().expect("exe"))
+        .args([
+            "--ignored",
+            "--exact",
+            "storage::tests::crash_child",
+            "--test-threads=1",
+        ])
+        .env(CRASH_DIR_VAR, dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn child");
+    let tmp = dir.path().join("tmp");
+    let written = || -> u64 {
+        std::fs::read_dir(&tmp)
+            .map(|rd| {
+                rd.flatten()
+                    .filter_map(|e| e.metadata().ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while written() < 1024 * 1024 {
+        assert!(std::time::Instant::now() < deadline, "child never wrote");
+        assert!(
+            child.try_wait().expect("try_wait").is_none(),
+            "child exited early"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+    assert!(written() > 0, "the killed write left its temp file");
+
+    rt.block_on(async {
+        let s = Store::open(dir.path()).expect("reopen after kill");
+        assert_eq!(read_all(&s, "b", "k").await, b"old and acknowledged");
+        assert_eq!(files_under(&tmp), 0);
+        assert_eq!(files_under(&dir.path().join("blobs")), 1);
+    });
+}
