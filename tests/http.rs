@@ -659,10 +659,10 @@ async fn bucket_lifecycle_and_info() {
 
 #[tokio::test]
 async fn copy_and_self_copy_replace() {
-    let app = app_with_bucket("cp").await;
+    let app = app_with_bucket("cpy").await;
     app.signed(
         "PUT",
-        "/cp/src.txt",
+        "/cpy/src.txt",
         &[("x-oss-meta-a", "1"), ("content-type", "text/plain")],
         b"data".to_vec(),
     )
@@ -670,22 +670,22 @@ async fn copy_and_self_copy_replace() {
     let r = app
         .signed(
             "PUT",
-            "/cp/dst.txt",
-            &[("x-oss-copy-source", "/cp/src.txt")],
+            "/cpy/dst.txt",
+            &[("x-oss-copy-source", "/cpy/src.txt")],
             Vec::new(),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert!(element(&r.text(), "ETag").is_some());
-    let g = app.signed("GET", "/cp/dst.txt", &[], Vec::new()).await;
+    let g = app.signed("GET", "/cpy/dst.txt", &[], Vec::new()).await;
     assert_eq!(g.body, b"data");
     assert_eq!(g.header("x-oss-meta-a"), Some("1"));
     let r = app
         .signed(
             "PUT",
-            "/cp/src.txt",
+            "/cpy/src.txt",
             &[
-                ("x-oss-copy-source", "/cp/src.txt"),
+                ("x-oss-copy-source", "/cpy/src.txt"),
                 ("x-oss-metadata-directive", "REPLACE"),
                 ("x-oss-meta-b", "2"),
                 ("content-type", "text/x"),
@@ -694,7 +694,7 @@ async fn copy_and_self_copy_replace() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text());
-    let g = app.signed("GET", "/cp/src.txt", &[], Vec::new()).await;
+    let g = app.signed("GET", "/cpy/src.txt", &[], Vec::new()).await;
     assert_eq!(g.header("x-oss-meta-a"), None);
     assert_eq!(g.header("x-oss-meta-b"), Some("2"));
     assert_eq!(g.header("content-type"), Some("text/x"));
@@ -702,8 +702,8 @@ async fn copy_and_self_copy_replace() {
     let r = app
         .signed(
             "PUT",
-            "/cp/x",
-            &[("x-oss-copy-source", "/cp/missing")],
+            "/cpy/x",
+            &[("x-oss-copy-source", "/cpy/missing")],
             Vec::new(),
         )
         .await;
@@ -712,15 +712,15 @@ async fn copy_and_self_copy_replace() {
 
 #[tokio::test]
 async fn delete_multiple_with_url_encoding() {
-    let app = app_with_bucket("dm").await;
-    app.signed("PUT", "/dm/a%26b%3Cc%3E.txt", &[], b"1".to_vec())
+    let app = app_with_bucket("dmo").await;
+    app.signed("PUT", "/dmo/a%26b%3Cc%3E.txt", &[], b"1".to_vec())
         .await;
     let body = "<Delete><Quiet>false</Quiet><Object><Key>a&amp;b&lt;c&gt;.txt</Key></Object><Object><Key>never</Key></Object></Delete>";
     let md5 = md5_b64(body.as_bytes());
     let r = app
         .signed(
             "POST",
-            "/dm/?delete&encoding-type=url",
+            "/dmo/?delete&encoding-type=url",
             &[("content-md5", &md5)],
             body.as_bytes().to_vec(),
         )
@@ -733,7 +733,7 @@ async fn delete_multiple_with_url_encoding() {
     );
     assert!(r.text().contains("<Key>never</Key>"));
     let g = app
-        .signed("GET", "/dm/a%26b%3Cc%3E.txt", &[], Vec::new())
+        .signed("GET", "/dmo/a%26b%3Cc%3E.txt", &[], Vec::new())
         .await;
     assert_eq!(g.status, 404);
 }

@@ -138,6 +138,7 @@ pub fn element(xml: &str, name: &str) -> Option<String> {
 /// Sub-resources the test signer includes (a subset of the SDKs' list).
 const SUBRESOURCES: &[&str] = &[
     "acl",
+    "lifecycle",
     "append",
     "bucketInfo",
     "delete",
@@ -169,6 +170,22 @@ pub fn signed_request(
     headers: &[(&str, &str)],
     body: Vec<u8>,
 ) -> Request<Body> {
+    let (date, authorization) = sign_v1(method, path_and_query, headers);
+    let mut b = Request::builder()
+        .method(method)
+        .uri(path_and_query)
+        .header("host", "127.0.0.1:8080")
+        .header("date", date)
+        .header("authorization", authorization)
+        .header("content-length", body.len().to_string());
+    for (n, v) in headers {
+        b = b.header(*n, *v);
+    }
+    b.body(Body::from(body)).expect("request")
+}
+
+/// The `Date` and `Authorization` headers of a V1-signed path-style request.
+pub fn sign_v1(method: &str, path_and_query: &str, headers: &[(&str, &str)]) -> (String, String) {
     let date = httpdate::fmt_http_date(SystemTime::now());
     let (path, query) = path_and_query
         .split_once('?')
@@ -224,20 +241,138 @@ pub fn signed_request(
     let mut mac = Hmac::<Sha1>::new_from_slice(SK.as_bytes()).expect("hmac key");
     mac.update(sts.as_bytes());
     let sig = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-    let mut b = Request::builder()
-        .method(method)
-        .uri(path_and_query)
-        .header("host", "127.0.0.1:8080")
-        .header("date", date)
-        .header("authorization", format!("OSS {AK}:{sig}"))
-        .header("content-length", body.len().to_string());
-    for (n, v) in headers {
-        b = b.header(*n, *v);
-    }
-    b.body(Body::from(body)).expect("request")
+    (date, format!("OSS {AK}:{sig}"))
 }
 
 pub fn md5_b64(data: &[u8]) -> String {
     use md5::{Digest, Md5};
     base64::engine::general_purpose::STANDARD.encode(Md5::digest(data))
+}
+
+/// A real `ossimg serve` process on a free port.
+pub struct Server {
+    pub child: std::process::Child,
+    pub addr: String,
+}
+
+/// A V1-signing HTTP client of a running server.
+#[derive(Clone)]
+pub struct Client {
+    pub addr: String,
+}
+
+impl Server {
+    /// Starts the binary on `data` and waits until `/-/ready` answers.
+    pub fn start(data: &std::path::Path) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_ossimg"))
+            .args(["serve", "--listen", &addr, "--data"])
+            .arg(data)
+            .env("OSSIMG_ACCESS_KEY_ID", AK)
+            .env("OSSIMG_ACCESS_KEY_SECRET", SK)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn ossimg");
+        let server = Server { child, addr };
+        server.wait_ready();
+        server
+    }
+
+    fn wait_ready(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let url = format!("http://{}/-/ready", self.addr);
+        while std::time::Instant::now() < deadline {
+            if let Ok(r) = ureq::get(&url).call() {
+                if r.status() == 200 {
+                    return;
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        panic!("ossimg did not become ready on {}", self.addr);
+    }
+
+    /// A client of this server.
+    pub fn client(&self) -> Client {
+        Client {
+            addr: self.addr.clone(),
+        }
+    }
+
+    /// Sends a V1-signed request (see [`Client::signed`]).
+    pub fn signed(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        self.client().signed(method, path_and_query, headers, body)
+    }
+
+    /// SIGKILL, no cleanup.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+impl Client {
+    /// `http://addr` + path.
+    pub fn url(&self, path_and_query: &str) -> String {
+        format!("http://{}{}", self.addr, path_and_query)
+    }
+
+    /// Sends a V1-signed request; returns status, headers we care about, body.
+    pub fn signed(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        let (date, auth) = sign_v1(method, path_and_query, headers);
+        let agent = ureq::AgentBuilder::new()
+            .timeout(std::time::Duration::from_secs(60))
+            .build();
+        let mut req = agent
+            .request(method, &self.url(path_and_query))
+            .set("date", &date)
+            .set("authorization", &auth);
+        for (n, v) in headers {
+            req = req.set(n, v);
+        }
+        let result = req.send_bytes(body);
+        let resp = match result {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => return (0, Vec::new(), e.to_string().into_bytes()),
+        };
+        let status = resp.status();
+        let hdrs = resp
+            .headers_names()
+            .into_iter()
+            .filter_map(|n| resp.header(&n).map(|v| (n.clone(), v.to_string())))
+            .collect();
+        let mut out = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut resp.into_reader(), &mut out);
+        (status, hdrs, out)
+    }
+}
+
+/// Upper-case hex MD5.
+pub fn md5_hex(data: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    hex::encode_upper(Md5::digest(data))
 }
