@@ -239,6 +239,7 @@ fn official_sdks_against_a_real_server() {
         "pytest",
         "tests/sdk/python",
         "-q",
+        "--tb=short",
         "-p",
         "no:cacheprovider",
         "--basetemp",
