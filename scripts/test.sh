@@ -65,7 +65,7 @@ fi
 
 run_step fmt cargo fmt --all -- --check
 run_step clippy cargo clippy --all-targets -- -D warnings
-run_step test cargo test
+run_step test cargo test --no-fail-fast
 
 summary
 exit "$FAILED"
