@@ -4,144 +4,154 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use ossimg::config::{Config, CredentialConfig};
 use ossimg::img;
-use ossimg::server::{self, credentials, AppState, Credentials};
-use ossimg::storage::Store;
+#[cfg(feature = "server")]
+pub use server_cli::*;
 
-/// Values from flags and the environment, applied over the config file.
-pub struct Overrides {
-    pub listen: Option<String>,
-    pub data: Option<PathBuf>,
-    pub config: Option<PathBuf>,
-    pub access_key_id: Option<String>,
-    pub access_key_secret: Option<String>,
-}
+#[cfg(feature = "server")]
+mod server_cli {
+    use std::path::PathBuf;
+    use std::process::ExitCode;
 
-/// Defaults, then the file, then env and flags.
-fn load_config(o: &Overrides) -> Result<Config, String> {
-    let mut config = match &o.config {
-        Some(path) => Config::from_file(path).map_err(|e| e.to_string())?,
-        None => Config::default(),
-    };
-    if let Some(l) = &o.listen {
-        config.listen = l.clone();
-    }
-    if let Some(d) = &o.data {
-        config.data = d.clone();
-    }
-    match (&o.access_key_id, &o.access_key_secret) {
-        (Some(id), Some(secret)) => {
-            config.credentials.retain(|c| &c.access_key_id != id);
-            config.credentials.insert(
-                0,
-                CredentialConfig {
-                    access_key_id: id.clone(),
-                    access_key_secret: secret.clone(),
-                    security_token: None,
-                },
-            );
-        }
-        (None, None) => {}
-        _ => {
-            return Err(
-                "OSSIMG_ACCESS_KEY_ID and OSSIMG_ACCESS_KEY_SECRET must be given together".into(),
-            )
-        }
-    }
-    config.validate().map_err(|e| e.to_string())?;
-    Ok(config)
-}
+    use ossimg::config::{Config, CredentialConfig};
+    use ossimg::server::{self, credentials, AppState, Credentials};
+    use ossimg::storage::Store;
 
-/// `ossimg serve`.
-pub fn serve(o: Overrides) -> ExitCode {
-    init_tracing();
-    let mut config = match load_config(&o) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("ossimg: {e}");
-            return ExitCode::from(2);
+    /// Values from flags and the environment, applied over the config file.
+    pub struct Overrides {
+        pub listen: Option<String>,
+        pub data: Option<PathBuf>,
+        pub config: Option<PathBuf>,
+        pub access_key_id: Option<String>,
+        pub access_key_secret: Option<String>,
+    }
+
+    /// Defaults, then the file, then env and flags.
+    fn load_config(o: &Overrides) -> Result<Config, String> {
+        let mut config = match &o.config {
+            Some(path) => Config::from_file(path).map_err(|e| e.to_string())?,
+            None => Config::default(),
+        };
+        if let Some(l) = &o.listen {
+            config.listen = l.clone();
         }
-    };
-    if config.credentials.is_empty() {
-        match credentials::load_or_generate(&config.data) {
-            Ok((cred, created)) => {
-                let verb = if created { "Generated" } else { "Using" };
-                println!(
-                    "{verb} access key (stored in {}):\n  AccessKeyId:     {}\n  AccessKeySecret: {}",
-                    config.data.join(credentials::GENERATED_FILE).display(),
-                    cred.access_key_id,
-                    cred.access_key_secret
+        if let Some(d) = &o.data {
+            config.data = d.clone();
+        }
+        match (&o.access_key_id, &o.access_key_secret) {
+            (Some(id), Some(secret)) => {
+                config.credentials.retain(|c| &c.access_key_id != id);
+                config.credentials.insert(
+                    0,
+                    CredentialConfig {
+                        access_key_id: id.clone(),
+                        access_key_secret: secret.clone(),
+                        security_token: None,
+                    },
                 );
-                println!(
-                    "Try it with oss2:\n  import oss2\n  bucket = oss2.Bucket(oss2.Auth('{}', '{}'), 'http://{}', 'my-bucket')\n  bucket.create_bucket()",
-                    cred.access_key_id, cred.access_key_secret, config.listen
-                );
-                config.credentials.push(cred);
             }
+            (None, None) => {}
+            _ => {
+                return Err(
+                    "OSSIMG_ACCESS_KEY_ID and OSSIMG_ACCESS_KEY_SECRET must be given together"
+                        .into(),
+                )
+            }
+        }
+        config.validate().map_err(|e| e.to_string())?;
+        Ok(config)
+    }
+
+    /// `ossimg serve`.
+    pub fn serve(o: Overrides) -> ExitCode {
+        init_tracing();
+        let mut config = match load_config(&o) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("ossimg: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        if config.credentials.is_empty() {
+            match credentials::load_or_generate(&config.data) {
+                Ok((cred, created)) => {
+                    let verb = if created { "Generated" } else { "Using" };
+                    println!(
+                        "{verb} access key (stored in {}):\n  AccessKeyId:     {}\n  AccessKeySecret: {}",
+                        config.data.join(credentials::GENERATED_FILE).display(),
+                        cred.access_key_id,
+                        cred.access_key_secret
+                    );
+                    println!(
+                        "Try it with oss2:\n  import oss2\n  bucket = oss2.Bucket(oss2.Auth('{}', '{}'), 'http://{}', 'my-bucket')\n  bucket.create_bucket()",
+                        cred.access_key_id, cred.access_key_secret, config.listen
+                    );
+                    config.credentials.push(cred);
+                }
+                Err(e) => {
+                    eprintln!(
+                        "ossimg: cannot store generated credentials in {}: {e}",
+                        config.data.display()
+                    );
+                    return ExitCode::from(1);
+                }
+            }
+        }
+        let store = match Store::open(&config.data) {
+            Ok(s) => s,
             Err(e) => {
                 eprintln!(
-                    "ossimg: cannot store generated credentials in {}: {e}",
+                    "ossimg: cannot open data directory {}: {e}",
                     config.data.display()
                 );
                 return ExitCode::from(1);
             }
-        }
-    }
-    let store = match Store::open(&config.data) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!(
-                "ossimg: cannot open data directory {}: {e}",
-                config.data.display()
-            );
-            return ExitCode::from(1);
-        }
-    };
-    let creds = Credentials::new(&config.credentials);
-    let state = AppState::new(config, store, creds);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("ossimg: cannot start the runtime: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    match runtime.block_on(server::run(state)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("ossimg: {e}");
-            ExitCode::from(1)
-        }
-    }
-}
-
-/// `ossimg config --print`.
-pub fn config(o: Overrides, print: bool) -> ExitCode {
-    match load_config(&o) {
-        Ok(c) => {
-            if print {
-                println!("{c:#?}");
+        };
+        let creds = Credentials::new(&config.credentials);
+        let state = AppState::new(config, store, creds);
+        let runtime = match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("ossimg: cannot start the runtime: {e}");
+                return ExitCode::from(1);
             }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("ossimg: {e}");
-            ExitCode::from(2)
+        };
+        match runtime.block_on(server::run(state)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("ossimg: {e}");
+                ExitCode::from(1)
+            }
         }
     }
-}
 
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("OSSIMG_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    /// `ossimg config --print`.
+    pub fn config(o: Overrides, print: bool) -> ExitCode {
+        match load_config(&o) {
+            Ok(c) => {
+                if print {
+                    println!("{c:#?}");
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("ossimg: {e}");
+                ExitCode::from(2)
+            }
+        }
+    }
+
+    fn init_tracing() {
+        let filter = tracing_subscriber::EnvFilter::try_from_env("OSSIMG_LOG")
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
 }
 
 /// Watermark objects read from a local directory.

@@ -18,6 +18,7 @@ struct Args {
 #[derive(Subcommand)]
 enum Command {
     /// Run the server.
+    #[cfg(feature = "server")]
     Serve(ServeArgs),
     /// Process a local image: `ossimg process INPUT PROCESS -o OUTPUT` (`-` = stdin/stdout).
     Process {
@@ -38,6 +39,7 @@ enum Command {
         input: PathBuf,
     },
     /// Configuration helpers.
+    #[cfg(feature = "server")]
     Config {
         /// Print the effective configuration as TOML.
         #[arg(long)]
@@ -48,6 +50,7 @@ enum Command {
 }
 
 /// Settings of `serve`; each flag also reads its `OSSIMG_*` variable.
+#[cfg(feature = "server")]
 #[derive(clap::Args, Clone)]
 struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:8080].
@@ -70,6 +73,7 @@ struct ServeArgs {
 fn main() -> ExitCode {
     let args = Args::parse();
     match args.command {
+        #[cfg(feature = "server")]
         Command::Serve(s) => cli::serve(s.into()),
         Command::Process {
             input,
@@ -78,10 +82,12 @@ fn main() -> ExitCode {
             objects,
         } => cli::process(&input, &process, &output, objects.as_deref()),
         Command::Info { input } => cli::process(&input, "image/info", &PathBuf::from("-"), None),
+        #[cfg(feature = "server")]
         Command::Config { print, serve } => cli::config(serve.into(), print),
     }
 }
 
+#[cfg(feature = "server")]
 impl From<ServeArgs> for cli::Overrides {
     fn from(s: ServeArgs) -> Self {
         cli::Overrides {

@@ -127,5 +127,8 @@ fn kill_during_writes_loses_nothing_acknowledged() {
     let tmp = dir.path().join("tmp");
     let leftovers = std::fs::read_dir(&tmp).map(|d| d.count()).unwrap_or(0);
     assert_eq!(leftovers, 0, "temp files left in {}", tmp.display());
-    eprintln!("{} acknowledged, {listed} listed after restart", acked.len());
+    eprintln!(
+        "{} acknowledged, {listed} listed after restart",
+        acked.len()
+    );
 }

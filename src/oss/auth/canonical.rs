@@ -368,3 +368,55 @@ pub(crate) fn invalid_param(name: &str, value: &str, message: &str) -> AuthError
         value: value.to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uri_encoding() {
+        assert_eq!(uri_encode("aZ09-_.~"), "aZ09-_.~");
+        assert_eq!(uri_encode("a b/c+d,猫"), "a%20b%2Fc%2Bd%2C%E7%8C%AB");
+        assert_eq!(uri_encode("!'()*"), "%21%27%28%29%2A");
+    }
+
+    #[test]
+    fn dates() {
+        let t = parse_iso_basic("20250411T064124Z");
+        assert_eq!(
+            t,
+            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_744_353_684))
+        );
+        assert_eq!(parse_rfc1123("Fri, 11 Apr 2025 06:41:24 GMT"), t);
+        for bad in [
+            "",
+            "20250411",
+            "20250411T064124",
+            "20251311T064124Z",
+            "2025-04-11T06:41:24Z",
+            "20250411T064124Z0",
+        ] {
+            assert_eq!(parse_iso_basic(bad), None, "{bad}");
+        }
+        assert_eq!(parse_rfc1123("yesterday"), None);
+    }
+
+    #[test]
+    fn additional_headers_list() {
+        assert_eq!(
+            parse_additional_headers("range;Host;host"),
+            Some(vec!["host".to_owned(), "range".to_owned()])
+        );
+        assert_eq!(parse_additional_headers(""), None);
+        assert_eq!(parse_additional_headers("host;"), None);
+        assert_eq!(parse_additional_headers(";host"), None);
+    }
+
+    #[test]
+    fn constant_time_equality() {
+        assert!(ct_eq(b"abc", b"abc"));
+        assert!(!ct_eq(b"abc", b"abd"));
+        assert!(!ct_eq(b"abc", b"ab"));
+        assert!(!ct_eq(b"", b""));
+    }
+}

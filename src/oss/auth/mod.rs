@@ -204,7 +204,7 @@ fn check_token(
     cred: &Credential,
     order: TokenOrder,
 ) -> Result<(), AuthError> {
-    let Some(expected) = cred.security_token.as_deref() else {
+    let Some(expected) = cred.security_token.as_deref().filter(|t| !t.is_empty()) else {
         return Ok(());
     };
     let sent = request_token(req, order).map(str::trim).unwrap_or_default();

@@ -165,7 +165,7 @@ pub(crate) fn verify(
 }
 
 /// The fields of a V4 `Authorization` header.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct AuthHeader {
     pub(crate) credential: String,
     pub(crate) signature: String,
@@ -243,4 +243,54 @@ pub(crate) fn verify_header(
     Ok(Identity::Signed {
         access_key_id: scope.access_key_id,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CRED: &str = "AK/20250411/cn-hangzhou/oss/aliyun_v4_request";
+
+    #[test]
+    fn three_spellings_parse_alike() {
+        let want = AuthHeader {
+            credential: CRED.to_owned(),
+            signature: "ab12".to_owned(),
+            additional: vec!["host".to_owned(), "range".to_owned()],
+        };
+        for fields in [
+            format!("Credential={CRED},AdditionalHeaders=host;range,Signature=ab12"),
+            format!("Credential={CRED}, Signature=ab12, AdditionalHeaders=range;host"),
+            format!(" Signature = ab12 ,AdditionalHeaders=host;range , Credential={CRED} "),
+        ] {
+            assert_eq!(parse_auth_header(&fields), Some(want.clone()), "{fields}");
+        }
+        let plain = parse_auth_header(&format!("Credential={CRED},Signature=ab12"));
+        assert_eq!(plain.map(|h| h.additional), Some(vec![]));
+    }
+
+    #[test]
+    fn credential_scope() {
+        let s = parse_credential(CRED).ok();
+        assert_eq!(
+            s.as_ref().map(Scope::scope_string).as_deref(),
+            Some("20250411/cn-hangzhou/oss/aliyun_v4_request")
+        );
+        assert!(matches!(
+            parse_credential("AK/20250411/cn-hangzhou/oss-cloudbox/aliyun_v4_request"),
+            Err(ScopeError::Product(_))
+        ));
+        for bad in [
+            "",
+            "AK",
+            "AK/20250411/cn-hangzhou/oss",
+            "/20250411/r/oss/aliyun_v4_request",
+            "AK/2025041a/r/oss/aliyun_v4_request",
+        ] {
+            assert!(
+                matches!(parse_credential(bad), Err(ScopeError::Malformed)),
+                "{bad}"
+            );
+        }
+    }
 }
