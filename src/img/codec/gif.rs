@@ -35,10 +35,8 @@ pub(super) fn probe(bytes: &[u8]) -> Result<Header, Error> {
             p += n;
         }
     };
-    loop {
-        let Some(&b) = bytes.get(pos) else {
-            break; // ended on a block boundary without a trailer: tolerated
-        };
+    // Ending on a block boundary without a trailer is tolerated.
+    while let Some(&b) = bytes.get(pos) {
         match b {
             0x3B => break,
             0x21 => {

@@ -24,7 +24,7 @@ pub(super) fn sniff(bytes: &[u8]) -> Option<Format> {
     let brands: Vec<&[u8]> = std::iter::once(bytes.get(8..12)?)
         .chain(compatible.chunks_exact(4))
         .collect();
-    let has = |b: &[u8]| brands.iter().any(|x| *x == b);
+    let has = |b: &[u8]| brands.contains(&b);
     if has(b"avif") || has(b"avis") {
         Some(Format::Avif)
     } else if [

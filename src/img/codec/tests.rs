@@ -605,3 +605,99 @@ fn garbage_never_panics() {
         }
     }
 }
+
+#[test]
+fn tiny_images_encode_in_every_format() {
+    for (w, h) in [(1u32, 1u32), (3, 5)] {
+        for alpha in [false, true] {
+            let (format, ch) = if alpha {
+                (PixelFormat::Rgba8, 4)
+            } else {
+                (PixelFormat::Rgb8, 3)
+            };
+            let img = Image {
+                frames: vec![Frame {
+                    width: w,
+                    height: h,
+                    format,
+                    data: (0..w * h * ch).map(|i| (i * 37) as u8).collect(),
+                    delay_ms: 0,
+                }],
+                loop_count: 0,
+            };
+            for out_format in [
+                Format::Jpeg,
+                Format::Png,
+                Format::Gif,
+                Format::Webp,
+                Format::Bmp,
+                Format::Tiff,
+                Format::Heic,
+                Format::Avif,
+            ] {
+                let out = encode(&img, &enc(out_format, 90))
+                    .unwrap_or_else(|e| panic!("{out_format:?} {w}x{h}: {e:?}"));
+                let back = decoded_bytes(&out);
+                assert_eq!(
+                    (back.frames[0].width, back.frames[0].height),
+                    (w, h),
+                    "{out_format:?}"
+                );
+            }
+        }
+    }
+}
+
+/// Rough timings of the hot paths; run with
+/// `cargo test --release --no-default-features --lib codec_timings -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn codec_timings() {
+    let time = |what: &str, f: &mut dyn FnMut()| {
+        f();
+        let start = Instant::now();
+        for _ in 0..5 {
+            f();
+        }
+        println!("{what}: {:.1} ms", start.elapsed().as_secs_f64() * 200.0);
+    };
+    let big = fixture("photo-12mp.jpg");
+    let p = probe(&big, &limits()).unwrap();
+    time("12MP JPEG decode, full", &mut || {
+        decode(&big, &p, &DecodeOptions::default()).unwrap();
+    });
+    let shrink = DecodeOptions {
+        min_size: Some((200, 150)),
+        all_frames: false,
+    };
+    time("12MP JPEG decode, min 200x150 (1/8)", &mut || {
+        decode(&big, &p, &shrink).unwrap();
+    });
+    let mid = decoded("orientation-1.jpg");
+    time("640x480 JPEG encode q85", &mut || {
+        encode(&mid, &enc(Format::Jpeg, 85)).unwrap();
+    });
+    time("640x480 WebP encode q90", &mut || {
+        encode(&mid, &enc(Format::Webp, 90)).unwrap();
+    });
+    let alpha = decoded("alpha-small.png");
+    time("500x500 RGBA PNG decode", &mut || {
+        decoded("alpha-small.png");
+    });
+    time("500x500 RGBA PNG encode", &mut || {
+        encode(&alpha, &enc(Format::Png, 90)).unwrap();
+    });
+    let gif = decoded("animated.gif");
+    time("42-frame GIF decode", &mut || {
+        decoded("animated.gif");
+    });
+    time("42-frame GIF encode", &mut || {
+        encode(&gif, &enc(Format::Gif, 90)).unwrap();
+    });
+    time("640x480 HEIC encode", &mut || {
+        encode(&mid, &enc(Format::Heic, 80)).unwrap();
+    });
+    time("640x480 AVIF encode", &mut || {
+        encode(&mid, &enc(Format::Avif, 80)).unwrap();
+    });
+}

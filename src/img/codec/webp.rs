@@ -86,10 +86,10 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Meta<'_>, Error> {
     Ok(m)
 }
 
-fn walk_chunks<'a>(
-    mut data: &'a [u8],
-    f: &mut dyn FnMut(&[u8; 4], &'a [u8]) -> Result<(), Error>,
-) -> Result<(), Error> {
+/// Called with each chunk's FourCC and payload.
+type ChunkVisitor<'v, 'a> = dyn FnMut(&[u8; 4], &'a [u8]) -> Result<(), Error> + 'v;
+
+fn walk_chunks<'a>(mut data: &'a [u8], f: &mut ChunkVisitor<'_, 'a>) -> Result<(), Error> {
     while data.len() >= 8 {
         let kind: &[u8; 4] = data[..4]
             .try_into()
