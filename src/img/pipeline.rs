@@ -5,7 +5,7 @@ use crate::img::codec::{self, DecodeOptions, EncodeOptions, Probe};
 use crate::img::frame::{Format, Frame, Image};
 use crate::img::ops::output::Quality;
 use crate::img::ops::resize::{resample, Geometry};
-use crate::img::ops::{average_hue, check_output_size, flatten, orient};
+use crate::img::ops::{average_hue, check_output_size, flatten, orient, rotate};
 use crate::img::plan::args::Rgb;
 use crate::img::plan::{Op, Report};
 use crate::img::{Error, ErrorCode, Limits, Output, Plan, Resources};
@@ -44,6 +44,12 @@ pub fn run(
         (probe.width, probe.height)
     };
     let animated = probe.frames > 1 && plan.keeps_animation(probe.format);
+    if plan.report.is_none() {
+        // Every size-only error (output too large, rotate input too large,
+        // crop outside the image) is found before decoding.
+        let (w, h) = predict(plan, logical, animated, limits)?;
+        check_output(w, h, plan.output_format(probe.format), limits)?;
+    }
     let min_size = if plan.report.is_none() {
         shrink_target(plan, logical, animated).map(|(w, h)| if swapped { (h, w) } else { (w, h) })
     } else {
@@ -93,6 +99,44 @@ pub fn shrink_target(plan: &Plan, logical: (u32, u32), animated: bool) -> Option
         }
         _ => None,
     }
+}
+
+/// The output size of `plan` for an oriented `logical` input, computed from
+/// sizes alone; fails with the error the pixel run would give on size
+/// grounds (resize output limits, rotate input side, crop start).
+pub fn predict(
+    plan: &Plan,
+    logical: (u32, u32),
+    animated: bool,
+    limits: &Limits,
+) -> Result<(u32, u32), Error> {
+    let (mut w, mut h) = logical;
+    for op in &plan.ops {
+        (w, h) = match op {
+            Op::Resize(r) => {
+                let out = r.geometry(w, h, animated).output_size(w, h);
+                check_output_size(out.0, out.1, limits)?;
+                out
+            }
+            Op::Crop(c) => {
+                let (_, _, cw, ch) = c.region(w, h)?;
+                (cw, ch)
+            }
+            Op::IndexCrop(c) => c.region(w, h).map_or((w, h), |(_, _, cw, ch)| (cw, ch)),
+            Op::Circle(c) => {
+                let side = 2 * c.effective_radius(w, h) + 1;
+                (side, side)
+            }
+            Op::Rotate(r) => {
+                if w > rotate::MAX_SIDE || h > rotate::MAX_SIDE {
+                    return Err(rotate::too_large());
+                }
+                r.output_size(w, h)
+            }
+            _ => (w, h),
+        };
+    }
+    Ok((w, h))
 }
 
 /// Runs the actions over a decoded, oriented image. `logical` is the size
@@ -365,6 +409,36 @@ mod tests {
         )
         .unwrap();
         assert!(big.frames.iter().all(|f| (f.width, f.height) == (320, 240)));
+    }
+
+    #[test]
+    fn predicted_sizes_match_and_fail_early() {
+        let l = Limits::default();
+        let cases = [
+            "image/resize,w_200/rotate,70/circle,r_50",
+            "image/crop,x_10,y_10,w_200,h_200,g_se/indexcrop,y_50,i_3/rounded-corners,r_5",
+            "image/resize,m_pad,w_150,h_80/rotate,90/bright,5",
+            "image/indexcrop,x_300,i_1/resize,p_150",
+        ];
+        for s in cases {
+            let predicted = predict(&plan(s), (400, 267), false, &l).unwrap();
+            assert_eq!(predicted, size(&run_on(s, 400, 267).unwrap()), "{s}");
+        }
+        let e = predict(&plan("image/rotate,90"), (5100, 3000), false, &l).unwrap_err();
+        assert_eq!(
+            e.message,
+            "Picture exceed the maximum allowable rotation range."
+        );
+        let e = predict(
+            &plan("image/resize,m_fixed,w_5000,h_5000"),
+            (6000, 6000),
+            false,
+            &l,
+        )
+        .unwrap_err();
+        assert_eq!(e.ec, Some("0040-00000007"));
+        let e = predict(&plan("image/crop,x_500,y_10"), (400, 267), false, &l).unwrap_err();
+        assert_eq!(e.code, ErrorCode::BadRequest);
     }
 
     #[test]

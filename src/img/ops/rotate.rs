@@ -19,6 +19,15 @@ pub struct Rotate {
 /// Largest side of an image entering `rotate`.
 pub const MAX_SIDE: u32 = 4096;
 
+/// `BadRequest` for an image above [`MAX_SIDE`] entering `rotate`.
+pub fn too_large() -> Error {
+    Error::new(
+        ErrorCode::BadRequest,
+        None,
+        "Picture exceed the maximum allowable rotation range.",
+    )
+}
+
 impl Rotate {
     /// Parses the single value.
     pub fn parse(args: &Args<'_>) -> Result<Rotate, Error> {
@@ -47,11 +56,7 @@ impl Rotate {
     /// Rotates one frame.
     pub fn apply(&self, frame: &Frame) -> Result<Frame, Error> {
         if frame.width > MAX_SIDE || frame.height > MAX_SIDE {
-            return Err(Error::new(
-                ErrorCode::BadRequest,
-                None,
-                "Picture exceed the maximum allowable rotation range.",
-            ));
+            return Err(too_large());
         }
         let d = self.degrees % 360;
         if d % 90 == 0 {
