@@ -327,11 +327,14 @@ impl Resize {
                 // scaled image maps back to fractional source coordinates.
                 let fx = f64::from(frame.width) / f64::from(sw);
                 let fy = f64::from(frame.height) / f64::from(sh);
+                let (fw, fh) = (f64::from(frame.width), f64::from(frame.height));
+                let (left, top) = (f64::from(x) * fx, f64::from(y) * fy);
+                // Clamp against floating-point round-off at the far edges.
                 let crop = (
-                    f64::from(x) * fx,
-                    f64::from(y) * fy,
-                    f64::from(w) * fx,
-                    f64::from(h) * fy,
+                    left,
+                    top,
+                    (f64::from(w) * fx).min(fw - left),
+                    (f64::from(h) * fy).min(fh - top),
                 );
                 resample(frame, Some(crop), w, h)
             }
