@@ -262,6 +262,19 @@ export function defineSuite(mode) {
       assert.equal(got.res.headers['content-range'], 'bytes 0-4/16');
     });
 
+    it('conditional get: If-None-Match gives 304, a wrong If-Match gives PreconditionFailed', async () => {
+      const put = await client.put('cond.txt', Buffer.from('conditional'));
+      const etag = put.res.headers.etag;
+      assert.match(etag, /^"[0-9A-F]{32}"$/);
+      const notModified = await client.get('cond.txt', { headers: { 'If-None-Match': etag } });
+      assert.equal(notModified.res.status, 304);
+      await rejectsWithCode(
+        client.get('cond.txt', { headers: { 'If-Match': '"0123456789ABCDEF0123456789ABCDEF"' } }),
+        'PreconditionFailed',
+        412
+      );
+    });
+
     it('get with process', async () => {
       const got = await imageCall("get(process='image/resize,w_100')", () =>
         client.get(imgKey, { process: 'image/resize,w_100' })

@@ -7,6 +7,7 @@ the unsigned `security-token` header), each mode in its own fresh bucket.
 
 import datetime
 import hashlib
+import re
 
 import alibabacloud_oss_v2 as oss
 import pytest
@@ -133,7 +134,9 @@ def test_put_get_awkward_key_with_metadata(ctx, tmp_path):
     data = random_bytes(3000, seed=11)
     put = ctx.put(AWKWARD_KEY, data, metadata={"author": "alice", "Magic": "Abra Cadabra"}, content_type="text/plain")
     assert put.status_code == 200
-    assert put.etag.strip('"').upper() == md5_hex(data).upper()
+    assert put.etag == '"%s"' % md5_hex(data).upper()
+    assert re.fullmatch(r"[0-9A-F]{24}", put.request_id), put.request_id
+    assert put.headers.get("Date")
     assert put.hash_crc64  # v2 compared it with its own CRC
 
     got = ctx.get(AWKWARD_KEY)
