@@ -135,7 +135,7 @@ async function rejectsWithCode(promise, code, status) {
 }
 
 /**
- * mode: { name, addressing: 'ip' | 'sld', auth: 'v1' | 'v4', sts: boolean }
+ * mode: { name, addressing: 'ip' | 'sld' | 'ipsld', auth: 'v1' | 'v4', sts: boolean }
  */
 export function defineSuite(mode) {
   describe(`ali-oss ${mode.name}`, () => {
@@ -158,6 +158,10 @@ export function defineSuite(mode) {
       if (mode.auth === 'v4') o.authorizationV4 = true;
       if (addressing === 'ip') {
         o.endpoint = `http://127.0.0.1:${env.port}`;
+      } else if (addressing === 'ipsld') {
+        // Sends /bucket/key *and* rewrites Host to <bucket>.<region>.aliyuncs.com (oss-api.md §2.2).
+        o.endpoint = `http://127.0.0.1:${env.port}`;
+        o.sldEnable = true;
       } else {
         o.endpoint = `http://localhost:${env.port}`;
         o.sldEnable = true;
