@@ -516,7 +516,7 @@ async fn multipart_upload() {
         .await;
     assert_eq!(r.code().as_deref(), Some("InvalidPartOrder"));
     // Wrong ETag.
-    let body = format!("<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"00\"</ETag></Part></CompleteMultipartUpload>");
+    let body = "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"00\"</ETag></Part></CompleteMultipartUpload>".to_string();
     let r = app
         .signed("POST", &format!("/mpu/big.bin?uploadId={id}"), &[], body)
         .await;

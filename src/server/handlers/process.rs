@@ -107,6 +107,17 @@ fn check_length(process: &str) -> ApiResult<()> {
     Ok(())
 }
 
+/// The source object, readable by the caller; a missing one is `NoSuchKey`
+/// with the processing EC `0040-00000024`.
+async fn source_info(ctx: &Ctx, bucket: &str, key: &str) -> ApiResult<ObjectInfo> {
+    check_object_read(ctx, bucket, key)
+        .await
+        .map_err(|e| match e.0.code {
+            OssErrorCode::NoSuchKey => ApiError(e.0.ec("0040-00000024")),
+            _ => e,
+        })
+}
+
 /// Reads and processes a source object; returns its description and the output.
 async fn render(
     ctx: &Ctx,
@@ -115,12 +126,7 @@ async fn render(
     process: &str,
 ) -> ApiResult<(ObjectInfo, img::Output)> {
     check_length(process)?;
-    let info = check_object_read(ctx, bucket, key)
-        .await
-        .map_err(|e| match e.0.code {
-            OssErrorCode::NoSuchKey => ApiError(e.0.ec("0040-00000024")),
-            _ => e,
-        })?;
+    let info = source_info(ctx, bucket, key).await?;
     let limits = ctx.state.config.limits();
     let resources = StoreResources {
         store: ctx.state.store.clone(),
@@ -191,7 +197,7 @@ pub async fn get(ctx: &Ctx) -> ApiResult<Response<Body>> {
         .into());
     }
     // Conditional headers are evaluated against the source first.
-    let head = check_object_read(ctx, &bucket, &key).await?;
+    let head = source_info(ctx, &bucket, &key).await?;
     if let Some(r) = evaluate_conditions(
         &ctx.headers,
         &head,

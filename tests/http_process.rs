@@ -1,0 +1,352 @@
+//! `x-oss-process` through the HTTP layer: GET, POST with `sys/saveas`,
+//! styles, permissions and bad images.
+
+mod common;
+
+use base64::Engine;
+use common::{element, TestApp};
+use ossimg::img::{codec, Limits};
+
+const JPEG: &[u8] = include_bytes!("../fixtures/images/orientation-1.jpg");
+
+fn dims(bytes: &[u8]) -> (u32, u32) {
+    let p = codec::probe(bytes, &Limits::default()).expect("decodable output");
+    (p.width, p.height)
+}
+
+fn b64(s: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+}
+
+async fn app_with_photo() -> (TestApp, String) {
+    let app = TestApp::new();
+    assert_eq!(
+        app.signed("PUT", "/imgs/", &[], Vec::new()).await.status,
+        200
+    );
+    let r = app
+        .signed(
+            "PUT",
+            "/imgs/cat.jpg",
+            &[("content-type", "image/jpeg")],
+            JPEG.to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let etag = r.header("etag").expect("etag").to_string();
+    (app, etag)
+}
+
+#[tokio::test]
+async fn get_with_process_has_the_documented_envelope() {
+    let (app, etag) = app_with_photo().await;
+    let r = app
+        .signed(
+            "GET",
+            "/imgs/cat.jpg?x-oss-process=image%2Fresize%2Cw_100",
+            &[("range", "bytes=0-9")],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("content-type"), Some("image/jpeg"));
+    assert_eq!(
+        r.header("content-length"),
+        Some(r.body.len().to_string().as_str())
+    );
+    assert_eq!(r.header("etag"), Some(etag.as_str()));
+    assert_eq!(r.header("x-oss-hash-crc64ecma"), None);
+    assert_eq!(r.header("content-md5"), None);
+    assert_eq!(dims(&r.body), (100, 75));
+
+    let r = app
+        .signed(
+            "GET",
+            "/imgs/cat.jpg?x-oss-process=image/resize,m_fill,w_64,h_64/format,webp",
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.header("content-type"), Some("image/webp"));
+    assert_eq!(dims(&r.body), (64, 64));
+
+    let r = app
+        .signed(
+            "GET",
+            "/imgs/cat.jpg?x-oss-process=image/info",
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    let v: serde_json::Value = serde_json::from_slice(&r.body).expect("json");
+    assert_eq!(v["ImageWidth"]["value"], "640");
+}
+
+#[tokio::test]
+async fn bad_processing_strings_are_refused_before_reading() {
+    let (app, _) = app_with_photo().await;
+    let r = app
+        .signed(
+            "GET",
+            "/imgs/cat.jpg?x-oss-process=image/resize,w_99999999",
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.code().as_deref(), Some("InvalidArgument"));
+    assert_eq!(r.header("x-oss-ec"), Some("0040-00000312"));
+    assert_eq!(
+        element(&r.text(), "Message").as_deref(),
+        Some("The value: 99999999 of parameter: w is invalid.")
+    );
+    let r = app
+        .signed(
+            "GET",
+            "/imgs/cat.jpg?x-oss-process=image/slim,1",
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.header("x-oss-ec"), Some("0040-00000213"));
+    let r = app
+        .signed(
+            "GET",
+            "/imgs/cat.jpg?x-oss-process=image/resize,w_10|sys/saveas,o_YQ",
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    let r = app
+        .signed(
+            "GET",
+            "/imgs/missing.jpg?x-oss-process=image/resize,w_10",
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.header("x-oss-ec"), Some("0040-00000024"));
+    let long = format!("image/resize,w_10{}", "/bright,1".repeat(1000));
+    let r = app
+        .signed(
+            "GET",
+            &format!("/imgs/cat.jpg?x-oss-process={long}"),
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.header("x-oss-ec"), Some("0017-00000288"));
+    // The stored object is untouched by any of it.
+    let g = app.signed("GET", "/imgs/cat.jpg", &[], Vec::new()).await;
+    assert_eq!(g.body, JPEG);
+}
+
+#[tokio::test]
+async fn bad_images_give_4xx() {
+    let app = TestApp::new();
+    app.signed("PUT", "/badimg/", &[], Vec::new()).await;
+    for (name, bytes, code) in [
+        (
+            "bomb.png",
+            &include_bytes!("../fixtures/images/bomb-50000x50000.png")[..],
+            "MemLimitExceeded",
+        ),
+        (
+            "text.jpg",
+            &include_bytes!("../fixtures/images/bad-not-an-image.jpg")[..],
+            "BadRequest",
+        ),
+        ("empty.jpg", &b""[..], "BadRequest"),
+        (
+            "trunc.jpg",
+            &include_bytes!("../fixtures/images/bad-truncated.jpg")[..],
+            "BadRequest",
+        ),
+    ] {
+        app.signed("PUT", &format!("/badimg/{name}"), &[], bytes.to_vec())
+            .await;
+        let r = app
+            .signed(
+                "GET",
+                &format!("/badimg/{name}?x-oss-process=image/resize,w_10"),
+                &[],
+                Vec::new(),
+            )
+            .await;
+        assert_eq!(r.status, 400, "{name}: {}", r.text());
+        assert_eq!(r.code().as_deref(), Some(code), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn saveas_raw_and_form_encoded_bodies() {
+    let (app, _) = app_with_photo().await;
+    assert_eq!(
+        app.signed("PUT", "/other/", &[], Vec::new()).await.status,
+        200
+    );
+    // oss2 / v2: raw body, standard Base64 with padding, target bucket given.
+    let o = base64::engine::general_purpose::STANDARD.encode("small/cat_small.jpg");
+    let b = base64::engine::general_purpose::STANDARD.encode("other");
+    let body = format!("x-oss-process=image/resize,w_50|sys/saveas,o_{o},b_{b}");
+    let r = app
+        .signed("POST", "/imgs/cat.jpg?x-oss-process", &[], body)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    let v: serde_json::Value = serde_json::from_slice(&r.body).expect("json");
+    assert_eq!(v["bucket"], "other");
+    assert_eq!(v["object"], "small/cat_small.jpg");
+    assert_eq!(v["status"], "OK");
+    let g = app
+        .signed("GET", "/other/small/cat_small.jpg", &[], Vec::new())
+        .await;
+    assert_eq!(g.status, 200);
+    assert_eq!(g.header("content-type"), Some("image/jpeg"));
+    assert_eq!(v["fileSize"], g.body.len());
+    assert_eq!(dims(&g.body), (50, 38));
+
+    // ali-oss: form-encoded body, URL-safe Base64, no bucket → source bucket, "" in the reply.
+    let process = format!("image/resize,w_20|sys/saveas,o_{}", b64("thumb.jpg"));
+    let encoded: String =
+        percent_encoding::utf8_percent_encode(&process, percent_encoding::NON_ALPHANUMERIC)
+            .to_string();
+    let r = app
+        .signed(
+            "POST",
+            "/imgs/cat.jpg?x-oss-process=",
+            &[("content-type", "image/jpeg")],
+            format!("x-oss-process={encoded}"),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v: serde_json::Value = serde_json::from_slice(&r.body).expect("json");
+    assert_eq!(v["bucket"], "");
+    let g = app.signed("GET", "/imgs/thumb.jpg", &[], Vec::new()).await;
+    assert_eq!(dims(&g.body), (20, 15));
+
+    // Without saveas the POST returns the processed image.
+    let r = app
+        .signed(
+            "POST",
+            "/imgs/cat.jpg?x-oss-process",
+            &[],
+            "x-oss-process=image/resize,w_30",
+        )
+        .await;
+    assert_eq!(dims(&r.body), (30, 23));
+
+    // A body without the prefix, and a missing target bucket.
+    let r = app
+        .signed(
+            "POST",
+            "/imgs/cat.jpg?x-oss-process",
+            &[],
+            "image/resize,w_30",
+        )
+        .await;
+    assert_eq!(r.code().as_deref(), Some("InvalidArgument"));
+    let body = format!(
+        "x-oss-process=image/resize,w_50|sys/saveas,o_{},b_{}",
+        b64("x.jpg"),
+        b64("nosuchbucket")
+    );
+    let r = app
+        .signed("POST", "/imgs/cat.jpg?x-oss-process", &[], body)
+        .await;
+    assert_eq!(r.code().as_deref(), Some("NoSuchBucket"));
+}
+
+#[tokio::test]
+async fn saveas_needs_write_access_to_the_target() {
+    let (app, _) = app_with_photo().await;
+    app.signed(
+        "PUT",
+        "/imgs/cat.jpg?acl",
+        &[("x-oss-object-acl", "public-read")],
+        Vec::new(),
+    )
+    .await;
+    let body = format!(
+        "x-oss-process=image/resize,w_50|sys/saveas,o_{}",
+        b64("anon.jpg")
+    );
+    let r = app
+        .anonymous("POST", "/imgs/cat.jpg?x-oss-process", &[], body)
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert_eq!(r.code().as_deref(), Some("AccessDenied"));
+    let g = app.signed("GET", "/imgs/anon.jpg", &[], Vec::new()).await;
+    assert_eq!(g.status, 404, "nothing written");
+    // Anonymous processing of a public-read object works; of a private one it does not.
+    let r = app
+        .anonymous(
+            "GET",
+            "/imgs/cat.jpg?x-oss-process=image/resize,w_10",
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    app.signed(
+        "PUT",
+        "/imgs/cat.jpg?acl",
+        &[("x-oss-object-acl", "private")],
+        Vec::new(),
+    )
+    .await;
+    let r = app
+        .anonymous(
+            "GET",
+            "/imgs/cat.jpg?x-oss-process=image/resize,w_10",
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+}
+
+#[tokio::test]
+async fn styles_in_get_and_saveas() {
+    let (app, _) = app_with_photo().await;
+    let r = app
+        .signed(
+            "PUT",
+            "/imgs/?style&styleName=thumb",
+            &[],
+            "<Style><Content>image/resize,w_40</Content></Style>",
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = app
+        .signed(
+            "GET",
+            "/imgs/cat.jpg?x-oss-process=style%2Fthumb",
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(dims(&r.body), (40, 30));
+    let body = format!(
+        "x-oss-process=style/thumb|sys/saveas,o_{}",
+        b64("styled.jpg")
+    );
+    let r = app
+        .signed("POST", "/imgs/cat.jpg?x-oss-process", &[], body)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = app
+        .signed(
+            "GET",
+            "/imgs/cat.jpg?x-oss-process=style/nope",
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.code().as_deref(), Some("NoSuchStyle"));
+}
