@@ -701,3 +701,68 @@ fn codec_timings() {
         encode(&mid, &enc(Format::Avif, 80)).unwrap();
     });
 }
+
+#[test]
+fn exif_values_are_formatted_as_documented() {
+    use exif::{Rational, Tag, Value};
+    let r = |num, denom| Rational { num, denom };
+    let f = info::format_value;
+    assert_eq!(
+        f(Tag::GPSVersionID, &Value::Byte(vec![2, 2, 0, 0])),
+        "2 2 0 0"
+    );
+    assert_eq!(
+        f(
+            Tag::GPSLatitude,
+            &Value::Rational(vec![r(30, 1), r(15, 1), r(3075, 100)])
+        ),
+        "30deg 15' 30.75\""
+    );
+    assert_eq!(
+        f(
+            Tag::GPSLongitude,
+            &Value::Rational(vec![r(0, 1), r(0, 1), r(0, 1)])
+        ),
+        "0deg "
+    );
+    assert_eq!(
+        f(Tag::GPSLatitudeRef, &Value::Ascii(vec![b"S".to_vec()])),
+        "South"
+    );
+    assert_eq!(
+        f(Tag::GPSLongitudeRef, &Value::Ascii(vec![b"E".to_vec()])),
+        "East"
+    );
+    assert_eq!(
+        f(Tag::XResolution, &Value::Rational(vec![r(96, 1)])),
+        "96/1"
+    );
+    assert_eq!(
+        f(Tag::ExposureTime, &Value::Rational(vec![r(10, 2000)])),
+        "10/2000"
+    );
+    assert_eq!(f(Tag::Orientation, &Value::Short(vec![6])), "6");
+    assert_eq!(
+        f(Tag::Make, &Value::Ascii(vec![b"Canon".to_vec()])),
+        "Canon"
+    );
+    assert_eq!(
+        f(Tag::ExifVersion, &Value::Undefined(b"0230".to_vec(), 0)),
+        "0230"
+    );
+}
+
+#[test]
+fn info_lists_exif_pointers_and_thumbnail_tags() {
+    let m = info_map("stereo.mpo");
+    assert_eq!(value(&m, "ExifTag"), "188");
+    assert_eq!(value(&m, "Make"), "Nintendo");
+    assert_eq!(value(&m, "XResolution"), "72/1");
+    assert_eq!(value(&m, "ResolutionUnit"), "2");
+    assert_eq!(value(&m, "Compression"), "6");
+    assert_eq!(value(&m, "FrameCount"), "2");
+    assert!(!m.contains_key("MakerNote"));
+    let m = info_map("tiny-1x1.jpg");
+    assert_eq!(value(&m, "GPSTag"), "234");
+    assert_eq!(value(&m, "UserComment"), "Created with GIMP");
+}
