@@ -766,3 +766,22 @@ fn info_lists_exif_pointers_and_thumbnail_tags() {
     assert_eq!(value(&m, "GPSTag"), "234");
     assert_eq!(value(&m, "UserComment"), "Created with GIMP");
 }
+
+#[test]
+fn jpeg_output_is_baseline_or_progressive_without_metadata() {
+    let src = decoded("orientation-6.jpg");
+    for progressive in [false, true] {
+        let opts = EncodeOptions {
+            format: Format::Jpeg,
+            quality: 85,
+            progressive,
+        };
+        let out = encode(&src, &opts).unwrap();
+        let has = |marker: [u8; 2]| out.windows(2).any(|w| w == marker);
+        assert_eq!(has([0xFF, 0xC2]), progressive);
+        assert!(!out.windows(6).any(|w| w == b"Exif\0\0"));
+        assert!(!out.windows(12).any(|w| w == b"ICC_PROFILE\0"));
+        let p = probe(&out, &limits()).unwrap();
+        assert_eq!((p.width, p.height, p.orientation), (480, 640, 1));
+    }
+}
