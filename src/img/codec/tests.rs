@@ -785,3 +785,23 @@ fn jpeg_output_is_baseline_or_progressive_without_metadata() {
         assert_eq!((p.width, p.height, p.orientation), (480, 640, 1));
     }
 }
+
+#[test]
+fn zero_delays_and_repeated_frames_survive_in_both_animation_formats() {
+    let frame = |v: u8, delay_ms| Frame {
+        width: 8,
+        height: 8,
+        format: PixelFormat::Rgb8,
+        data: vec![v; 8 * 8 * 3],
+        delay_ms,
+    };
+    let img = Image {
+        frames: vec![frame(10, 0), frame(10, 0), frame(200, 100), frame(200, 30)],
+        loop_count: 3,
+    };
+    for format in [Format::Gif, Format::Webp] {
+        let back = decoded_bytes(&encode(&img, &enc(format, 90)).unwrap());
+        assert_eq!(delays(&back), vec![0, 0, 100, 30], "{format:?}");
+        assert_eq!(back.loop_count, 3, "{format:?}");
+    }
+}

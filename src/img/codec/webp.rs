@@ -378,12 +378,13 @@ fn config(quality: u8, lossless: bool) -> Result<sys::WebPConfig, Error> {
 pub(super) fn encode(image: &Image, quality: u8, lossless: bool) -> Result<Vec<u8>, Error> {
     let cfg = config(quality, lossless)?;
     if image.frames.len() > 1 {
-        let out = encode_animated(image, &cfg)?;
         // libwebp's animation encoder drops frames identical to the previous
         // one (adding their delay to it); fall back to one full frame each
         // so that the frame count and every delay are kept.
-        if parse(&out).map(|m| m.frames as usize).ok() == Some(image.frames.len()) {
-            return Ok(out);
+        if let Ok(out) = encode_animated(image, &cfg) {
+            if parse(&out).map(|m| m.frames as usize).ok() == Some(image.frames.len()) {
+                return Ok(out);
+            }
         }
         return encode_muxed(image, &cfg);
     }
