@@ -805,3 +805,37 @@ fn zero_delays_and_repeated_frames_survive_in_both_animation_formats() {
         assert_eq!(back.loop_count, 3, "{format:?}");
     }
 }
+
+#[test]
+fn a_one_frame_animated_webp_decodes() {
+    let frame = Frame {
+        width: 4,
+        height: 4,
+        format: PixelFormat::Rgb8,
+        data: vec![90; 48],
+        delay_ms: 70,
+    };
+    let two = Image {
+        frames: vec![frame.clone(), frame],
+        loop_count: 0,
+    };
+    let bytes = encode(&two, &enc(Format::Webp, 90)).unwrap();
+    // Drop the second ANMF chunk and fix the RIFF size.
+    let meta = webp::parse(&bytes).unwrap();
+    assert_eq!(meta.frames, 2);
+    let mut pos = 12;
+    let mut anmf = vec![];
+    while pos + 8 <= bytes.len() {
+        let size = u32::from_le_bytes(bytes[pos + 4..pos + 8].try_into().unwrap()) as usize;
+        if &bytes[pos..pos + 4] == b"ANMF" {
+            anmf.push(pos);
+        }
+        pos += 8 + size + (size & 1);
+    }
+    let mut one = bytes[..anmf[1]].to_vec();
+    let riff = (one.len() - 8) as u32;
+    one[4..8].copy_from_slice(&riff.to_le_bytes());
+    let (p, img) = load(&one, &all_frames()).unwrap();
+    assert_eq!((p.frames, img.frames.len()), (1, 1));
+    assert_eq!(img.frames[0].delay_ms, 70);
+}
