@@ -839,3 +839,52 @@ fn a_one_frame_animated_webp_decodes() {
     assert_eq!((p.frames, img.frames.len()), (1, 1));
     assert_eq!(img.frames[0].delay_ms, 70);
 }
+
+/// Longer mutation run over every small fixture; run with
+/// `cargo test --release --no-default-features --lib mutation_fuzz -- --ignored`.
+#[test]
+#[ignore]
+fn mutation_fuzz() {
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for name in [
+        "tiny-1x1.jpg",
+        "cmyk-small.jpg",
+        "static.gif",
+        "animated-transparent.gif",
+        "rle8.bmp",
+        "palette-alpha.png",
+        "lossy.webp",
+        "animated.webp",
+        "lossless-alpha.webp",
+        "photo.heic",
+        "photo.avif",
+        "photo.tif",
+        "orientation-6.jpg",
+    ] {
+        let clean = fixture(name);
+        for round in 0..300 {
+            let mut b = clean.clone();
+            let n = 1 + (next() % 16) as usize;
+            for _ in 0..n {
+                let i = (next() as usize) % b.len();
+                b[i] = next() as u8;
+            }
+            if round % 10 == 0 {
+                let cut = (next() as usize) % b.len();
+                b.truncate(cut.max(1));
+            }
+            if let Ok(p) = probe(&b, &limits()) {
+                let _ = info_json(&b, &p);
+                if let Err(e) = decode(&b, &p, &all_frames()) {
+                    assert_eq!(e.code.http_status(), 400, "{name}: {e:?}");
+                }
+            }
+        }
+    }
+}
