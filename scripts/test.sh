@@ -65,7 +65,16 @@ fi
 
 run_step fmt cargo fmt --all -- --check
 run_step clippy cargo clippy --all-targets -- -D warnings
-run_step test cargo test --no-fail-fast
+TEST_LOG="$(mktemp)"
+trap 'rm -f "$TEST_LOG"' EXIT
+cargo_test() {
+  cargo test --no-fail-fast 2>&1 | tee "$TEST_LOG"
+}
+run_step test cargo_test
 
 summary
+# One closing line with the Rust test totals over every test binary (the SDK
+# suites run inside tests/sdk.rs).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;?$/) p += $i; if ($(i+1) ~ /^failed;?$/) f += $i } }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$TEST_LOG"
 exit "$FAILED"
