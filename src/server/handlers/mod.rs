@@ -1,10 +1,12 @@
 //! The OSS dispatcher: parse, resolve, authenticate, route, render.
 
+use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant, SystemTime};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, Response, StatusCode};
+use futures::FutureExt;
 
 use crate::oss::addressing::{self, Target};
 use crate::oss::auth::{self, AuthError, RequestView};
@@ -136,7 +138,15 @@ pub async fn dispatch(State(state): State<AppState>, req: Request) -> Response<B
                         headers: parts.headers.clone(),
                         identity,
                     };
-                    route(&ctx, body).await
+                    // A panic in a handler is a bug; it still gets a proper
+                    // OSS error with this request's id, never a dropped connection.
+                    match AssertUnwindSafe(route(&ctx, body)).catch_unwind().await {
+                        Ok(done) => done,
+                        Err(_) => {
+                            tracing::error!(request_id, "a request handler panicked");
+                            ("Panic", Err(OssErrorCode::InternalError.into()))
+                        }
+                    }
                 }
             }
         }
