@@ -1,0 +1,190 @@
+//! The `info` JSON (image-processing.md §5.16).
+//!
+//! Members are sorted by name (a `BTreeMap` serialises in byte order); every
+//! value is `{"value": "<string>"}`. EXIF tags come from IFD0, the Exif and
+//! GPS sub-IFDs, then IFD1 (thumbnail) tags whose names are not already
+//! present (this is where `Compression` and `JPEGInterchangeFormat` live).
+
+use std::collections::BTreeMap;
+
+use exif::{Context, In, Tag, Value};
+
+use super::{heif, jpeg, png, webp, Probe};
+use crate::img::error::ErrorCode;
+use crate::img::frame::Format;
+use crate::img::Error;
+
+pub(super) fn info_json(bytes: &[u8], probe: &Probe) -> Result<String, Error> {
+    let mut members: BTreeMap<String, String> = BTreeMap::new();
+    members.insert("FileSize".into(), bytes.len().to_string());
+    members.insert("Format".into(), probe.format.name().into());
+    members.insert("FrameCount".into(), probe.frames.to_string());
+    members.insert("ImageHeight".into(), probe.height.to_string());
+    members.insert("ImageWidth".into(), probe.width.to_string());
+
+    let mut jfif = None;
+    let exif_blob: Option<Vec<u8>> = match probe.format {
+        Format::Jpeg => {
+            let m = jpeg::parse(bytes)?;
+            jfif = m.jfif;
+            m.exif.map(<[u8]>::to_vec)
+        }
+        Format::Png => png::parse(bytes)
+            .ok()
+            .and_then(|m| m.exif.map(<[u8]>::to_vec)),
+        Format::Webp => webp::parse(bytes)
+            .ok()
+            .and_then(|m| m.exif.map(<[u8]>::to_vec)),
+        Format::Heic | Format::Avif => heif::exif(bytes),
+        _ => None,
+    };
+    if let Some(blob) = exif_blob {
+        add_exif(&mut members, blob);
+    }
+    if let Some((units, x, y)) = jfif {
+        let unit = match units {
+            1 => "2",
+            2 => "3",
+            _ => "1",
+        };
+        members
+            .entry("ResolutionUnit".into())
+            .or_insert_with(|| unit.into());
+        members
+            .entry("XResolution".into())
+            .or_insert_with(|| format!("{x}/1"));
+        members
+            .entry("YResolution".into())
+            .or_insert_with(|| format!("{y}/1"));
+    }
+    let body: BTreeMap<String, serde_json::Value> = members
+        .into_iter()
+        .map(|(k, v)| (k, serde_json::json!({ "value": v })))
+        .collect();
+    serde_json::to_string(&body)
+        .map_err(|e| Error::new(ErrorCode::InternalError, None, e.to_string()))
+}
+
+/// Standard (exiv2-style) name of a tag, or `None` for tags without one.
+fn tag_name(tag: Tag) -> Option<String> {
+    tag.description()?;
+    Some(match tag {
+        Tag::ExifIFDPointer => "ExifTag".into(),
+        Tag::GPSInfoIFDPointer => "GPSTag".into(),
+        Tag::InteropIFDPointer => "InteroperabilityTag".into(),
+        other => other.to_string(),
+    })
+}
+
+fn add_exif(members: &mut BTreeMap<String, String>, blob: Vec<u8>) {
+    let Ok(exif) = exif::Reader::new().read_raw(blob) else {
+        return;
+    };
+    for pass in [In::PRIMARY, In::THUMBNAIL] {
+        for field in exif.fields().filter(|f| f.ifd_num == pass) {
+            if !matches!(
+                field.tag.context(),
+                Context::Tiff | Context::Exif | Context::Gps
+            ) {
+                continue;
+            }
+            let Some(name) = tag_name(field.tag) else {
+                continue;
+            };
+            if pass == In::THUMBNAIL && members.contains_key(&name) {
+                continue;
+            }
+            members.insert(name, format_value(field.tag, &field.value));
+        }
+    }
+}
+
+fn join<T: ToString>(v: &[T]) -> String {
+    v.iter().map(T::to_string).collect::<Vec<_>>().join(" ")
+}
+
+/// A rational as a short decimal (`30.75`, `22`).
+fn decimal(num: f64, den: f64) -> String {
+    if den == 0.0 {
+        return "0".into();
+    }
+    let v = num / den;
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        let s = format!("{v:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+fn format_value(tag: Tag, value: &Value) -> String {
+    match (tag, value) {
+        (
+            Tag::GPSLatitude | Tag::GPSLongitude | Tag::GPSDestLatitude | Tag::GPSDestLongitude,
+            Value::Rational(r),
+        ) => {
+            if r.iter().all(|x| x.num == 0) {
+                return "0deg ".into();
+            }
+            let part = |i: usize| {
+                r.get(i)
+                    .map(|x| decimal(f64::from(x.num), f64::from(x.denom)))
+                    .unwrap_or_else(|| "0".into())
+            };
+            format!("{}deg {}' {}\"", part(0), part(1), part(2))
+        }
+        (
+            Tag::GPSLatitudeRef
+            | Tag::GPSLongitudeRef
+            | Tag::GPSDestLatitudeRef
+            | Tag::GPSDestLongitudeRef,
+            Value::Ascii(v),
+        ) => {
+            let s = v
+                .first()
+                .map(|s| String::from_utf8_lossy(s).trim().to_string())
+                .unwrap_or_default();
+            match s.as_str() {
+                "N" => "North".into(),
+                "S" => "South".into(),
+                "E" => "East".into(),
+                "W" => "West".into(),
+                _ => s,
+            }
+        }
+        (_, Value::Byte(v)) => join(v),
+        (_, Value::SByte(v)) => join(v),
+        (_, Value::Short(v)) => join(v),
+        (_, Value::SShort(v)) => join(v),
+        (_, Value::Long(v)) => join(v),
+        (_, Value::SLong(v)) => join(v),
+        (_, Value::Rational(v)) => v
+            .iter()
+            .map(|r| format!("{}/{}", r.num, r.denom))
+            .collect::<Vec<_>>()
+            .join(" "),
+        (_, Value::SRational(v)) => v
+            .iter()
+            .map(|r| format!("{}/{}", r.num, r.denom))
+            .collect::<Vec<_>>()
+            .join(" "),
+        (_, Value::Ascii(v)) => v
+            .iter()
+            .map(|s| {
+                let end = s.iter().position(|&b| b == 0).unwrap_or(s.len());
+                String::from_utf8_lossy(&s[..end]).into_owned()
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        (_, Value::Undefined(b, _)) => {
+            if !b.is_empty() && b.iter().all(|c| (0x20..0x7f).contains(c)) {
+                String::from_utf8_lossy(b).into_owned()
+            } else {
+                join(b)
+            }
+        }
+        (_, Value::Float(v)) => join(v),
+        (_, Value::Double(v)) => join(v),
+        (_, Value::Unknown(..)) => String::new(),
+    }
+}
