@@ -65,6 +65,15 @@ impl FontName {
         }
     }
 
+    /// Whether the face is a serif (Song, FangSong) or brush (Kai) face,
+    /// whose missing glyphs fall back to a serif face first.
+    pub fn serif(self) -> bool {
+        matches!(
+            self,
+            FontName::FangzhengShusong | FontName::FangzhengKaiti | FontName::FangzhengFangsong
+        )
+    }
+
     /// The face this name is drawn with.
     pub fn face(self) -> &'static FaceSpec {
         match self {
@@ -92,50 +101,51 @@ pub struct FaceSpec {
     pub package: &'static str,
 }
 
-const WQY_ZENHEI: FaceSpec = FaceSpec {
+static WQY_ZENHEI: FaceSpec = FaceSpec {
     files: &["wqy-zenhei.ttc"],
     family: Some("WenQuanYi Zen Hei"),
     package: "fonts-wqy-zenhei",
 };
-const WQY_MICROHEI: FaceSpec = FaceSpec {
+static WQY_MICROHEI: FaceSpec = FaceSpec {
     files: &["wqy-microhei.ttc"],
     family: Some("WenQuanYi Micro Hei"),
     package: "fonts-wqy-microhei",
 };
-const NOTO_SERIF_SC: FaceSpec = FaceSpec {
+static NOTO_SERIF_SC: FaceSpec = FaceSpec {
     files: &["NotoSerifCJK-Regular.ttc"],
     family: Some("Noto Serif CJK SC"),
     package: "fonts-noto-cjk",
 };
-const NOTO_SANS_SC: FaceSpec = FaceSpec {
+static NOTO_SANS_SC: FaceSpec = FaceSpec {
     files: &["NotoSansCJK-Regular.ttc"],
     family: Some("Noto Sans CJK SC"),
     package: "fonts-noto-cjk",
 };
-const AR_PL_KAITI: FaceSpec = FaceSpec {
+static AR_PL_KAITI: FaceSpec = FaceSpec {
     files: &["gkai00mp.ttf"],
     family: None,
     package: "fonts-arphic-gkai00mp",
 };
-const AR_PL_SUNGTI: FaceSpec = FaceSpec {
+static AR_PL_SUNGTI: FaceSpec = FaceSpec {
     files: &["gbsn00lp.ttf"],
     family: None,
     package: "fonts-arphic-gbsn00lp",
 };
-const DROID_FALLBACK: FaceSpec = FaceSpec {
+static DROID_FALLBACK: FaceSpec = FaceSpec {
     files: &["DroidSansFallbackFull.ttf", "DroidSansFallback.ttf"],
     family: None,
     package: "fonts-droid-fallback",
 };
-const DEJAVU_SANS: FaceSpec = FaceSpec {
+static DEJAVU_SANS: FaceSpec = FaceSpec {
     files: &["DejaVuSans.ttf"],
     family: None,
     package: "fonts-dejavu-core",
 };
 
-/// Faces tried, in order, for a character the requested face lacks. Missing
-/// fallback files are skipped silently.
-pub const FALLBACKS: &[&FaceSpec] = &[
+/// Faces tried, in order, for a character the requested face lacks (after
+/// Noto Serif CJK for the serif and Kai faces, see [`FontName::serif`]).
+/// Missing fallback files are skipped silently.
+pub static FALLBACKS: &[&FaceSpec] = &[
     &NOTO_SANS_SC,
     &WQY_ZENHEI,
     &WQY_MICROHEI,
@@ -309,7 +319,8 @@ pub fn chain(name: FontName) -> Result<FontChain, Error> {
     let spec = name.face();
     let primary = load(spec).ok_or_else(|| missing_font(name))?;
     let mut faces = vec![primary];
-    for fb in FALLBACKS {
+    let serif: &[&'static FaceSpec] = if name.serif() { &[&NOTO_SERIF_SC] } else { &[] };
+    for fb in serif.iter().chain(FALLBACKS) {
         if std::ptr::eq(*fb, spec) {
             continue;
         }
@@ -400,7 +411,10 @@ mod tests {
     fn cjk_and_latin_have_real_glyphs_in_every_chain() {
         for f in FontName::ALL {
             let chain = chain(f).expect("installed");
-            for c in "Hello 水印 テスト 워터마크 é€".chars().filter(|c| *c != ' ') {
+            for c in "Hello 水印 テスト 워터마크 é€"
+                .chars()
+                .filter(|c| *c != ' ')
+            {
                 let (_, id) = chain.glyph(c);
                 assert_ne!(id.0, 0, "{}: tofu for {c}", f.name());
             }
@@ -410,11 +424,19 @@ mod tests {
     #[test]
     fn missing_font_names_its_package() {
         let mut index = HashMap::new();
-        index_dir(&std::env::temp_dir().join("ossimg-no-fonts-here"), &mut index, 0);
+        index_dir(
+            &std::env::temp_dir().join("ossimg-no-fonts-here"),
+            &mut index,
+            0,
+        );
         assert_eq!(locate(&AR_PL_KAITI, &index), None);
         let err = missing_font(FontName::FangzhengKaiti);
         assert_eq!(err.code, ErrorCode::NotImplemented);
         assert_eq!(err.code.http_status(), 501);
-        assert!(err.message.contains("fonts-arphic-gkai00mp"), "{}", err.message);
+        assert!(
+            err.message.contains("fonts-arphic-gkai00mp"),
+            "{}",
+            err.message
+        );
     }
 }

@@ -158,11 +158,7 @@ pub fn load(
         },
     )
     .map_err(remap)?;
-    let mut frame = decoded
-        .frames
-        .into_iter()
-        .next()
-        .ok_or_else(unsupported)?;
+    let mut frame = decoded.frames.into_iter().next().ok_or_else(unsupported)?;
     let orient = mark
         .prep
         .iter()
@@ -227,15 +223,9 @@ mod tests {
     #[test]
     fn percent_box_on_non_square_bases() {
         // §10.5 #87: P_30 of 300×200 is the box 90×60.
-        assert_eq!(
-            percent_resize(30, (300, 200)).sizing,
-            Sizing::Both(90, 60)
-        );
+        assert_eq!(percent_resize(30, (300, 200)).sizing, Sizing::Both(90, 60));
         // §10.5 #88: P_20 of 400×267 is 80×53 (53.4 rounds down).
-        assert_eq!(
-            percent_resize(20, (400, 267)).sizing,
-            Sizing::Both(80, 53)
-        );
+        assert_eq!(percent_resize(20, (400, 267)).sizing, Sizing::Both(80, 53));
         let g = percent_resize(20, (400, 267)).geometry(120, 40, false);
         assert_eq!(g.output_size(120, 40), (80, 27));
         // Documented square examples: P_10 of 100×100 → 10×10, of 200×200 → 20×20.

@@ -392,11 +392,7 @@ impl fmt::Display for Params {
                 Align::Middle => 1,
                 Align::Bottom => 2,
             };
-            write!(
-                f,
-                ",order_{order},align_{align},interval_{}",
-                self.interval
-            )?;
+            write!(f, ",order_{order},align_{align},interval_{}", self.interval)?;
         }
         Ok(())
     }

@@ -137,8 +137,8 @@ fn copy(src: &Frame, sx: i64, sy: i64, dst: &mut Frame, part: Rect, win: Rect) {
     let row = part.w as usize * 4;
     for r in 0..part.h as usize {
         let s = ((sy as usize + r) * src.width as usize + sx as usize) * 4;
-        let d = (((part.y - win.y) as usize + r) * dst.width as usize + (part.x - win.x) as usize)
-            * 4;
+        let d =
+            (((part.y - win.y) as usize + r) * dst.width as usize + (part.x - win.x) as usize) * 4;
         dst.data[d..d + row].copy_from_slice(&src.data[s..s + row]);
     }
 }

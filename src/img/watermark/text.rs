@@ -69,7 +69,11 @@ pub fn layout(mark: &TextMark) -> Result<TextBlock, Error> {
                 pen += face.kern(pid, id);
             }
         }
-        glyphs.push(Placed { face: fi, id, x: pen });
+        glyphs.push(Placed {
+            face: fi,
+            id,
+            x: pen,
+        });
         pen += face.h_advance(id);
         prev = Some((fi, id));
         if !used.contains(&fi) {
@@ -87,9 +91,8 @@ pub fn layout(mark: &TextMark) -> Result<TextBlock, Error> {
     let (mut left, mut right, mut top, mut bottom) = (0.0f32, pen, -ascent, -descent);
     for g in &glyphs {
         let face = &chain.faces[g.face];
-        let glyph = g
-            .id
-            .with_scale_and_position(em_scale(face, size), ab_glyph::point(g.x, 0.0));
+        let glyph =
+            g.id.with_scale_and_position(em_scale(face, size), ab_glyph::point(g.x, 0.0));
         if let Some(outline) = face.outline_glyph(glyph) {
             let b = outline.px_bounds();
             left = left.min(b.min.x);
