@@ -572,13 +572,25 @@ fn text_block(args: &str) -> (u32, u32) {
 #[test]
 fn text_in_every_font_lands_where_placed_with_its_colour() {
     let text = b64("Hi 水印 テスト 한글");
+    let every_gravity = [
+        ("nw", "x_20,y_30"),
+        ("se", "x_15,y_25"),
+        ("center", "voffset_-20"),
+        ("north", "y_12"),
+        ("ne", "x_5,y_40"),
+        ("west", "x_9,voffset_30"),
+        ("east", "x_0,voffset_5"),
+        ("sw", "x_33,y_0"),
+        ("south", "y_17"),
+    ];
     for font in FontName::ALL {
         let ty = b64(font.name());
-        for (g, extra) in [
-            ("nw", "x_20,y_30"),
-            ("se", "x_15,y_25"),
-            ("center", "voffset_-20"),
-        ] {
+        let gravities = if font == FontName::WqyZenhei {
+            &every_gravity[..]
+        } else {
+            &every_gravity[..3]
+        };
+        for &(g, extra) in gravities {
             let args = format!("text_{text},type_{ty},color_FF0000,size_32,g_{g},{extra}");
             let (bw, bh) = text_block(&args);
             let (x0, y0) = place::position(&p(&args).unwrap(), (400, 200), (bw, bh));

@@ -151,6 +151,15 @@ impl TextBlock {
             };
             let b = outline.px_bounds();
             let (bx, by) = (b.min.x as i64, b.min.y as i64);
+            let glyph_rect = Rect {
+                x: bx,
+                y: by,
+                w: b.width() as u32,
+                h: b.height() as u32,
+            };
+            if glyph_rect.intersect(&win).is_none() {
+                continue; // nothing of it is visible
+            }
             outline.draw(|x, y, c| {
                 let px = bx + i64::from(x) - win.x;
                 let py = by + i64::from(y) - win.y;
