@@ -335,7 +335,7 @@ pub fn apply(
         .transpose()?;
     let text_part = params.text.as_ref().map(text::layout).transpose()?;
     let block = place::Block::new(image_part, text_part, params);
-    place::stamp(image, &block, params, limits)
+    place::stamp(image, &block, params)
 }
 
 impl fmt::Display for Params {

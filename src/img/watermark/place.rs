@@ -4,7 +4,7 @@
 
 use crate::img::frame::{Frame, Image, PixelFormat};
 use crate::img::ops::crop::Gravity;
-use crate::img::{Error, Limits};
+use crate::img::Error;
 
 use super::text::TextBlock;
 use super::{Align, Order, Params};
@@ -165,68 +165,72 @@ pub fn position(params: &Params, img: (u32, u32), block: (u32, u32)) -> (i64, i6
 
 /// Top-left corners of the tiles of `fill_1`: a lattice with steps
 /// `w + padx`, `h + pady` from `(0, 0)` until the image is covered.
+#[cfg(test)]
 pub fn tiles(params: &Params, img: (u32, u32), block: (u32, u32)) -> Vec<(i64, i64)> {
-    let sx = (block.0 + params.padx).max(1) as usize;
-    let sy = (block.1 + params.pady).max(1) as usize;
+    let (sx, sy) = steps(params, block);
     let mut out = Vec::new();
-    for y in (0..img.1).step_by(sy) {
-        for x in (0..img.0).step_by(sx) {
+    for y in (0..img.1).step_by(sy as usize) {
+        for x in (0..img.0).step_by(sx as usize) {
             out.push((i64::from(x), i64::from(y)));
         }
     }
     out
 }
 
+/// The lattice steps of `fill_1`.
+fn steps(params: &Params, block: (u32, u32)) -> (u32, u32) {
+    (
+        block.0.saturating_add(params.padx).max(1),
+        block.1.saturating_add(params.pady).max(1),
+    )
+}
+
 /// Composites the block onto every frame of `image`, placed or tiled.
-pub fn stamp(
-    image: &mut Image,
-    block: &Block,
-    params: &Params,
-    _limits: &Limits,
-) -> Result<(), Error> {
+pub fn stamp(image: &mut Image, block: &Block, params: &Params) -> Result<(), Error> {
     let Some(first) = image.frames.first() else {
         return Ok(());
     };
     let img = (first.width, first.height);
-    let bounds = Rect {
-        x: 0,
-        y: 0,
-        w: img.0,
-        h: img.1,
-    };
-    let (positions, win) = if params.fill {
-        // Every tile's visible part lies within the block's top-left
-        // `min(w, W) × min(h, H)`: tiles start inside the image.
+    if params.fill {
+        // Every tile starts inside the image, so the visible part of any
+        // tile lies within the block's top-left `min(w, W) × min(h, H)`.
         let win = Rect {
             x: 0,
             y: 0,
             w: block.w.min(img.0),
             h: block.h.min(img.1),
         };
-        (tiles(params, img, (block.w, block.h)), Some(win))
-    } else {
-        let (x, y) = position(params, img, (block.w, block.h));
-        let placed = Rect {
-            x,
-            y,
-            w: block.w,
-            h: block.h,
-        };
-        let win = placed.intersect(&bounds).map(|v| Rect {
-            x: v.x - x,
-            y: v.y - y,
-            ..v
-        });
-        (vec![(x, y)], win)
+        let raster = block.render(win)?;
+        let (sx, sy) = steps(params, (block.w, block.h));
+        for frame in &mut image.frames {
+            blend_tiled(frame, &raster, (sx, sy), params.opacity);
+        }
+        return Ok(());
+    }
+    let (x, y) = position(params, img, (block.w, block.h));
+    let placed = Rect {
+        x,
+        y,
+        w: block.w,
+        h: block.h,
     };
-    let Some(win) = win else {
+    let bounds = Rect {
+        x: 0,
+        y: 0,
+        w: img.0,
+        h: img.1,
+    };
+    let Some(visible) = placed.intersect(&bounds) else {
         return Ok(()); // entirely outside the image
+    };
+    let win = Rect {
+        x: visible.x - x,
+        y: visible.y - y,
+        ..visible
     };
     let raster = block.render(win)?;
     for frame in &mut image.frames {
-        for &(x, y) in &positions {
-            blend(frame, &raster, x + win.x, y + win.y, params.opacity);
-        }
+        blend(frame, &raster, visible.x, visible.y, params.opacity);
     }
     Ok(())
 }
@@ -234,7 +238,6 @@ pub fn stamp(
 /// Draws straight-alpha RGBA `src` over `dst` at `(x, y)`, its alpha scaled
 /// by `opacity` percent; the parts outside `dst` are clipped.
 pub fn blend(dst: &mut Frame, src: &Frame, x: i64, y: i64, opacity: u8) {
-    let t = u64::from(opacity);
     let ch = dst.format.channels();
     let (dw, dh) = (i64::from(dst.width), i64::from(dst.height));
     for sy in 0..i64::from(src.height) {
@@ -248,30 +251,60 @@ pub fn blend(dst: &mut Frame, src: &Frame, x: i64, y: i64, opacity: u8) {
                 continue;
             }
             let si = ((sy * i64::from(src.width) + sx) * 4) as usize;
-            let s = &src.data[si..si + 4];
-            // Source alpha on a 0..=25500 scale (alpha × t).
-            let a = u64::from(s[3]) * t;
-            if a == 0 {
+            let di = ((ty * dw + tx) as usize) * ch;
+            over(&mut dst.data[di..di + ch], &src.data[si..si + 4], opacity);
+        }
+    }
+}
+
+/// Draws `src` (the top-left of a tile) over every pixel of `dst`: pixel
+/// `(x, y)` takes the tile pixel `(x mod sx, y mod sy)` when that lies
+/// inside `src`. Cost is one pass over `dst`, whatever the tile count.
+fn blend_tiled(dst: &mut Frame, src: &Frame, (sx, sy): (u32, u32), opacity: u8) {
+    let ch = dst.format.channels();
+    let (dw, dh) = (dst.width as usize, dst.height as usize);
+    let (sw, sh) = (src.width as usize, src.height as usize);
+    let (sx, sy) = (sx as usize, sy as usize);
+    for y in 0..dh {
+        let ry = y % sy;
+        if ry >= sh {
+            continue;
+        }
+        for x in 0..dw {
+            let rx = x % sx;
+            if rx >= sw {
                 continue;
             }
-            let di = ((ty * dw + tx) as usize) * ch;
-            let d = &mut dst.data[di..di + ch];
-            const FULL: u64 = 25500;
-            if ch == 3 {
-                for c in 0..3 {
-                    let v = u64::from(s[c]) * a + u64::from(d[c]) * (FULL - a);
-                    d[c] = ((v + FULL / 2) / FULL) as u8;
-                }
-            } else {
-                let da = u64::from(d[3]);
-                // Over operator: den = out_alpha × 25500 × 255.
-                let den = a * 255 + da * (FULL - a);
-                for c in 0..3 {
-                    let num = u64::from(s[c]) * a * 255 + u64::from(d[c]) * da * (FULL - a);
-                    d[c] = ((num + den / 2) / den) as u8;
-                }
-                d[3] = ((den + FULL / 2) / FULL) as u8;
-            }
+            let si = (ry * sw + rx) * 4;
+            let di = (y * dw + x) * ch;
+            over(&mut dst.data[di..di + ch], &src.data[si..si + 4], opacity);
         }
+    }
+}
+
+/// One pixel of the "over" operator: straight-alpha RGBA `s` with its alpha
+/// scaled by `opacity` percent, onto an RGB or straight-alpha RGBA `d`, in
+/// integer arithmetic rounded half up.
+fn over(d: &mut [u8], s: &[u8], opacity: u8) {
+    const FULL: u64 = 25500;
+    // Source alpha on a 0..=25500 scale (alpha × t).
+    let a = u64::from(s[3]) * u64::from(opacity);
+    if a == 0 {
+        return;
+    }
+    if d.len() == 3 {
+        for c in 0..3 {
+            let v = u64::from(s[c]) * a + u64::from(d[c]) * (FULL - a);
+            d[c] = ((v + FULL / 2) / FULL) as u8;
+        }
+    } else {
+        let da = u64::from(d[3]);
+        // den = out_alpha × 25500 × 255.
+        let den = a * 255 + da * (FULL - a);
+        for c in 0..3 {
+            let num = u64::from(s[c]) * a * 255 + u64::from(d[c]) * da * (FULL - a);
+            d[c] = ((num + den / 2) / den) as u8;
+        }
+        d[3] = ((den + FULL / 2) / FULL) as u8;
     }
 }

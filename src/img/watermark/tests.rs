@@ -947,3 +947,23 @@ fn example_28_panda_after_fill_resize() {
     // 61 % red over white: G = B = round(255 × 0.39) = 99 (99.45).
     assert_eq!(px(f, 100, 100), &[255, 99, 99]);
 }
+
+#[test]
+fn one_pixel_tiles_cost_one_pass() {
+    // A 1×1 watermark tiled with pady_1 over 1000×1000: every other row,
+    // 500 000 tiles, drawn without listing them.
+    let mut res = Objects::default();
+    res.0.insert("dot.png".into(), png(1, 1, [0, 0, 0, 255]));
+    let mut img = solid(1000, 1000, WHITE);
+    run(
+        &mut img,
+        &format!("image_{},fill_1,pady_1", b64("dot.png")),
+        &res,
+    )
+    .unwrap();
+    let f = &img.frames[0];
+    assert_eq!(px(f, 999, 998), &[0, 0, 0]);
+    assert_eq!(px(f, 999, 999), &WHITE);
+    let black = f.data.chunks(3).filter(|v| *v == [0, 0, 0]).count();
+    assert_eq!(black, 500_000);
+}
