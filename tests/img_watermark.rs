@@ -164,6 +164,29 @@ fn watermark_objects_are_oriented_unless_auto_orient_0() {
     let v = b64("orientation-6.jpg?x-oss-process=image/auto-orient,0");
     stamp(&mut img, &format!("image_{v},g_nw,x_0,y_0"), &res).unwrap();
     assert_eq!(changed(&img.frames[0]), Some((0, 0, sw, sh)));
+    // With a shrinking resize first (shrink-on-load), orientation still holds:
+    // P_10 of 1000×1000 is the box 100×100.
+    let (long, short) = (sw.max(sh), sw.min(sh));
+    let fitted = (2 * short * 100 + long) / (2 * long);
+    let mut img = magenta(1000, 1000);
+    let v = b64("orientation-6.jpg?x-oss-process=image/resize,P_10");
+    stamp(&mut img, &format!("image_{v},g_nw,x_0,y_0"), &res).unwrap();
+    let oriented = if sh > sw {
+        (100, fitted)
+    } else {
+        (fitted, 100)
+    };
+    assert_eq!(
+        changed(&img.frames[0]),
+        Some((0, 0, oriented.0, oriented.1))
+    );
+    let mut img = magenta(1000, 1000);
+    let v = b64("orientation-6.jpg?x-oss-process=image/resize,P_10/auto-orient,0");
+    stamp(&mut img, &format!("image_{v},g_nw,x_0,y_0"), &res).unwrap();
+    assert_eq!(
+        changed(&img.frames[0]),
+        Some((0, 0, oriented.1, oriented.0))
+    );
 }
 
 #[test]
@@ -247,4 +270,14 @@ fn font_directories_are_configurable() {
         &res,
     )
     .unwrap();
+}
+
+#[test]
+fn large_watermark_object_is_shrunk_to_its_p_box() {
+    // 4000×3000 JPEG, P_10 of 400×267: box 40×27, fitted 36×27.
+    let res = Fixtures::new(&["photo-12mp.jpg"]);
+    let mut img = magenta(400, 267);
+    let v = b64("photo-12mp.jpg?x-oss-process=image/auto-orient,1/resize,P_10");
+    stamp(&mut img, &format!("image_{v},g_se,x_0,y_0"), &res).unwrap();
+    assert_eq!(changed(&img.frames[0]), Some((364, 240, 400, 267)));
 }

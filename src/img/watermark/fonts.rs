@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use ab_glyph::{Font, FontArc, FontVec};
 
@@ -172,14 +172,19 @@ pub fn default_font_dirs() -> Vec<PathBuf> {
     ]
 }
 
+/// A face loaded at most once; loading happens outside the registry lock,
+/// so reading one large file does not hold up lookups of other faces.
+type FaceCell = Arc<OnceLock<Option<FontArc>>>;
+
 /// Process-wide font state: the directory list, the file index built from
 /// it, and the faces loaded so far.
 struct Registry {
     dirs: Vec<PathBuf>,
     /// File name → path, built on first use from `dirs`.
     index: Option<HashMap<String, PathBuf>>,
-    /// Loaded faces by path and family; `None` caches a failed load.
-    faces: HashMap<(PathBuf, Option<&'static str>), Option<FontArc>>,
+    /// Faces by path and family, each loaded once; `None` caches a failed
+    /// load.
+    faces: HashMap<(PathBuf, Option<&'static str>), FaceCell>,
 }
 
 fn registry() -> MutexGuard<'static, Registry> {
@@ -250,16 +255,20 @@ pub fn load(spec: &'static FaceSpec) -> Option<FontArc> {
         reg.index = Some(index);
     }
     let path = locate(spec, reg.index.as_ref()?)?;
-    let key = (path, spec.family);
-    if let Some(cached) = reg.faces.get(&key) {
-        return cached.clone();
-    }
-    let face = read_face(&key.0, spec.family);
-    if face.is_none() {
-        tracing::warn!(path = %key.0.display(), "font file does not parse");
-    }
-    reg.faces.insert(key, face.clone());
-    face
+    let cell = reg
+        .faces
+        .entry((path.clone(), spec.family))
+        .or_default()
+        .clone();
+    drop(reg);
+    cell.get_or_init(|| {
+        let face = read_face(&path, spec.family);
+        if face.is_none() {
+            tracing::warn!(path = %path.display(), "font file does not parse");
+        }
+        face
+    })
+    .clone()
 }
 
 /// Reads a font file and picks the face whose family is `family`.

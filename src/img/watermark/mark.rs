@@ -9,7 +9,7 @@ use crate::img::ops::crop::Crop;
 use crate::img::ops::indexcrop::IndexCrop;
 use crate::img::ops::orient::apply_orientation;
 use crate::img::ops::output::{parse_auto_orient, parse_format, parse_interlace, Quality};
-use crate::img::ops::resize::{Mode, Resize, Sizing};
+use crate::img::ops::resize::{resample, Geometry, Mode, Resize, Sizing};
 use crate::img::ops::rotate::Rotate;
 use crate::img::ops::rounded_corners::RoundedCorners;
 use crate::img::ops::to_rgba;
@@ -149,16 +149,6 @@ pub fn load(
         }
     };
     let probe = codec::probe(&bytes, limits).map_err(remap)?;
-    let decoded = codec::decode(
-        &bytes,
-        &probe,
-        &DecodeOptions {
-            min_size: None,
-            all_frames: false,
-        },
-    )
-    .map_err(remap)?;
-    let mut frame = decoded.frames.into_iter().next().ok_or_else(unsupported)?;
     let orient = mark
         .prep
         .iter()
@@ -168,15 +158,66 @@ pub fn load(
             _ => None,
         })
         .unwrap_or(true);
+    let swapped = orient && (5..=8).contains(&probe.orientation);
+    // The size the object has once oriented, at full resolution: every
+    // geometry is computed from it, even when the decoder shrinks on load.
+    let mut logical = if swapped {
+        (probe.height, probe.width)
+    } else {
+        (probe.width, probe.height)
+    };
+    let min_size =
+        shrink_target(&mark.prep, logical, base)
+            .map(|(w, h)| if swapped { (h, w) } else { (w, h) });
+    let decoded = codec::decode(
+        &bytes,
+        &probe,
+        &DecodeOptions {
+            min_size,
+            all_frames: false,
+        },
+    )
+    .map_err(remap)?;
+    let mut frame = decoded.frames.into_iter().next().ok_or_else(unsupported)?;
     if orient && probe.orientation != 1 {
         frame = apply_orientation(&frame, probe.orientation);
     }
     frame.delay_ms = 0;
     to_rgba(&mut frame);
     for step in &mark.prep {
-        frame = run(step, frame, base, limits)?;
+        frame = run(step, frame, logical, base, limits)?;
+        if !matches!(step, Prep::AutoOrient(_)) {
+            logical = (frame.width, frame.height);
+        }
+    }
+    if (frame.width, frame.height) != logical {
+        frame = resample(&frame, None, logical.0, logical.1)?;
     }
     Ok(frame)
+}
+
+/// The resize a preprocessing step stands for, if it is one.
+fn as_resize(step: &Prep, base: (u32, u32)) -> Option<Resize> {
+    match step {
+        Prep::Resize(r) => Some(*r),
+        Prep::Percent(n) => Some(percent_resize(*n, base)),
+        _ => None,
+    }
+}
+
+/// The smallest decoded size (oriented) that still serves the first
+/// preprocessing step, when that step is a shrinking resize.
+fn shrink_target(prep: &[Prep], logical: (u32, u32), base: (u32, u32)) -> Option<(u32, u32)> {
+    let first = prep.iter().find(|p| !matches!(p, Prep::AutoOrient(_)))?;
+    let resize = as_resize(first, base)?;
+    match resize.geometry(logical.0, logical.1, false) {
+        Geometry::Scale { w, h, .. }
+            if w <= logical.0 && h <= logical.1 && (w < logical.0 || h < logical.1) =>
+        {
+            Some((w, h))
+        }
+        _ => None,
+    }
 }
 
 /// The resize that `P_<n>` stands for on a `base` image: lfit into
@@ -191,16 +232,28 @@ pub fn percent_resize(n: u32, base: (u32, u32)) -> Resize {
     }
 }
 
-/// Runs one preprocessing step on an RGBA frame.
-fn run(step: &Prep, mut frame: Frame, base: (u32, u32), limits: &Limits) -> Result<Frame, Error> {
-    let resize = |r: &Resize, frame: Frame| {
-        let size = (frame.width, frame.height);
-        let geom = r.geometry(size.0, size.1, false);
-        r.apply(&frame, &geom, size, limits)
-    };
+/// Runs one preprocessing step on an RGBA frame whose full-resolution size
+/// is `logical` (the frame is smaller only after a shrink-on-load decode,
+/// and then the step is a resize).
+fn run(
+    step: &Prep,
+    mut frame: Frame,
+    logical: (u32, u32),
+    base: (u32, u32),
+    limits: &Limits,
+) -> Result<Frame, Error> {
+    if let Prep::AutoOrient(_) = step {
+        return Ok(frame); // applied at decode time
+    }
+    if let Some(r) = as_resize(step, base) {
+        let geom = r.geometry(logical.0, logical.1, false);
+        return r.apply(&frame, &geom, logical, limits);
+    }
+    if (frame.width, frame.height) != logical {
+        frame = resample(&frame, None, logical.0, logical.1)?;
+    }
     Ok(match step {
-        Prep::Resize(r) => resize(r, frame)?,
-        Prep::Percent(n) => resize(&percent_resize(*n, base), frame)?,
+        Prep::Resize(_) | Prep::Percent(_) => frame,
         Prep::Crop(c) => c.apply(&frame)?,
         Prep::IndexCrop(c) => c.apply(&frame)?,
         Prep::RoundedCorners(c) => {
@@ -255,6 +308,26 @@ mod tests {
             p.iter().map(ToString::to_string).collect::<Vec<_>>()[4],
             "rotate,90"
         );
+    }
+
+    #[test]
+    fn shrink_on_load_only_for_a_leading_shrinking_resize() {
+        let base = (400, 267);
+        let big = (4000, 3000);
+        let target = |p: &[Prep]| shrink_target(p, big, base);
+        assert_eq!(
+            target(&[Prep::AutoOrient(true), Prep::Percent(10)]),
+            Some((36, 27))
+        );
+        // P_100 is the 400×267 box: 356×267.
+        assert_eq!(target(&[Prep::Percent(100)]), Some((356, 267)));
+        assert_eq!(
+            target(&[Prep::Rotate(Rotate { degrees: 90 }), Prep::Percent(10)]),
+            None
+        );
+        assert_eq!(target(&[]), None);
+        // No shrink when the resize enlarges.
+        assert_eq!(shrink_target(&[Prep::Percent(50)], (20, 20), base), None);
     }
 
     #[test]
