@@ -46,7 +46,7 @@ pub const EC_COLOR: &str = "0040-00000254";
 pub const EC_SHADOW: &str = "0040-00000255";
 /// EC: `size` outside (0, 1000].
 pub const EC_SIZE: &str = "0040-00000256";
-/// EC: `text` with no value.
+/// EC: `text` with no value (also used when it is not Base64 or UTF-8).
 pub const EC_TEXT_EMPTY: &str = "0040-00000258";
 /// EC: the watermark object does not exist (`WatermarkError`).
 pub const EC_OBJECT_MISSING: &str = "0040-00000025";
@@ -248,7 +248,8 @@ fn parse_text(raw: &str, args: &[(&str, &str)]) -> Result<TextMark, Error> {
     if raw.is_empty() {
         return Err(Error::invalid_param(Some(EC_TEXT_EMPTY), "text", raw));
     }
-    let decoded = decode_base64(raw).ok_or_else(|| Error::invalid_param(None, "text", raw))?;
+    let decoded =
+        decode_base64(raw).ok_or_else(|| Error::invalid_param(Some(EC_TEXT_EMPTY), "text", raw))?;
     if decoded.len() > MAX_TEXT_BYTES {
         return Err(Error::new(
             ErrorCode::InvalidArgument,

@@ -208,7 +208,8 @@ fn every_error_and_ec() {
         ("text_".into(), Some(EC_TEXT_EMPTY)),
         ("text".into(), Some(EC_TEXT_EMPTY)),
         (format!("text_{}", b64("\n")), Some(EC_TEXT_EMPTY)),
-        ("text_!!!".into(), None),
+        ("text_!!!".into(), Some(EC_TEXT_EMPTY)),
+        ("text__w".into(), Some(EC_TEXT_EMPTY)),
         (
             format!("{t},type_{}", b64("arial")),
             Some(fonts::EC_UNKNOWN_FONT),
