@@ -5,6 +5,7 @@
 //! `style/NAME`.
 
 pub mod args;
+pub mod saveas;
 pub mod split;
 
 use std::fmt;
@@ -24,6 +25,7 @@ use crate::img::ops::sharpen::Sharpen;
 use crate::img::{Error, ErrorCode, Resources};
 
 pub use args::Args;
+pub use saveas::{parse_saveas, SaveAs};
 pub use split::split_saveas;
 
 /// Longest processing string accepted, in bytes (§2.10).
