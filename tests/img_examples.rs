@@ -693,6 +693,16 @@ fn grammar_errors() {
     assert_eq!(e.message, "This image format is not supported.");
     let e = err(src, "image/watermark,text_SGVsbG8gV29ybGQ");
     assert_eq!(e.code, ErrorCode::NotImplemented);
+    // #92, #93: watermark parameters are validated even though drawing is not
+    // implemented yet.
+    assert_ec(
+        &err(src, "image/watermark,t_50"),
+        ErrorCode::InvalidArgument,
+        Some("0040-00000278"),
+    );
+    let e = err(src, "image/watermark,text_YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE");
+    assert_ec(&e, ErrorCode::InvalidArgument, None);
+    assert_eq!(e.message, "font content is too large");
 }
 
 struct Styles;
