@@ -82,8 +82,12 @@ fn cmyk_icc(cmyk: &[u8], icc: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     let dst = ColorProfile::new_srgb();
+    let opts = TransformOptions {
+        rendering_intent: moxcms::RenderingIntent::RelativeColorimetric,
+        ..TransformOptions::default()
+    };
     let t = src
-        .create_transform_8bit(Layout::Rgba, &dst, Layout::Rgb, TransformOptions::default())
+        .create_transform_8bit(Layout::Rgba, &dst, Layout::Rgb, opts)
         .ok()?;
     let mut out = vec![0u8; cmyk.len() / 4 * 3];
     t.transform(cmyk, &mut out).ok()?;

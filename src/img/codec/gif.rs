@@ -5,7 +5,6 @@
 //! without a NETSCAPE2.0 block plays once (1); a NETSCAPE count `n > 0` repeats
 //! `n` times after the first play (`n + 1`).
 
-use std::collections::HashMap;
 use std::io::Cursor;
 
 use super::{Header, Probe};
@@ -35,10 +34,8 @@ pub(super) fn probe(bytes: &[u8]) -> Result<Header, Error> {
             p += n;
         }
     };
-    loop {
-        let Some(&b) = bytes.get(pos) else {
-            break; // ended on a block boundary without a trailer: tolerated
-        };
+    // Ending on a block boundary without a trailer is tolerated.
+    while let Some(&b) = bytes.get(pos) {
         match b {
             0x3B => break,
             0x21 => {
@@ -84,6 +81,11 @@ pub(super) fn decode(
     let bad = Error::unsupported_format;
     let mut o = gif::DecodeOptions::new();
     o.set_color_output(gif::ColorOutput::RGBA);
+    // A frame may not need more than the (already checked) canvas.
+    let budget = u64::from(probe.width) * u64::from(probe.height) * 4 + (1 << 20);
+    if let Some(limit) = std::num::NonZeroU64::new(budget) {
+        o.set_memory_limit(gif::MemoryLimit::Bytes(limit));
+    }
     let mut d = o.read_info(Cursor::new(bytes)).map_err(|_| bad())?;
     let (cw, ch) = (usize::from(d.width()), usize::from(d.height()));
     if cw != probe.width as usize || ch != probe.height as usize {
@@ -153,62 +155,130 @@ pub(super) fn decode(
     Ok(Image { frames, loop_count })
 }
 
-/// Quantises one RGBA frame to at most 256 colours; pixels with alpha < 128
-/// become the transparent index.
-fn quantise(rgba: &[u8], width: u16, height: u16) -> gif::Frame<'static> {
-    let transparent = rgba.chunks_exact(4).any(|p| p[3] < 128);
-    let max_colors = if transparent { 255 } else { 256 };
-    let mut exact: HashMap<[u8; 3], u8> = HashMap::new();
-    let mut fits = true;
-    for p in rgba.chunks_exact(4) {
-        if p[3] < 128 {
-            continue;
-        }
-        let key = [p[0], p[1], p[2]];
-        if !exact.contains_key(&key) {
-            if exact.len() >= max_colors {
-                fits = false;
-                break;
-            }
-            let i = exact.len() as u8;
-            exact.insert(key, i);
+/// A small open-addressing map from packed RGB to palette index, for the
+/// exact-palette path (at most 256 entries in 1024 slots).
+struct ColorTable {
+    keys: [u32; 1024],
+    values: [u8; 1024],
+    len: usize,
+}
+
+impl ColorTable {
+    const EMPTY: u32 = u32::MAX;
+
+    fn new() -> Self {
+        ColorTable {
+            keys: [Self::EMPTY; 1024],
+            values: [0; 1024],
+            len: 0,
         }
     }
-    let (palette, indices): (Vec<u8>, Vec<u8>) = if fits {
-        let mut palette = vec![0u8; exact.len() * 3];
-        for (c, &i) in &exact {
-            let i = usize::from(i) * 3;
-            palette[i..i + 3].copy_from_slice(c);
+
+    /// The index of `rgb`, inserting it if there is room (`None` when full).
+    fn index(&mut self, rgb: u32, max: usize) -> Option<u8> {
+        let mut slot = (rgb.wrapping_mul(0x9E37_79B1) >> 22) as usize;
+        loop {
+            let k = self.keys[slot];
+            if k == rgb {
+                return Some(self.values[slot]);
+            }
+            if k == Self::EMPTY {
+                if self.len >= max {
+                    return None;
+                }
+                self.keys[slot] = rgb;
+                self.values[slot] = self.len as u8;
+                self.len += 1;
+                return Some(self.values[slot]);
+            }
+            slot = (slot + 1) & 1023;
         }
-        let idx = rgba
-            .chunks_exact(4)
-            .map(|p| {
-                if p[3] < 128 {
-                    255
-                } else {
-                    exact.get(&[p[0], p[1], p[2]]).copied().unwrap_or(0)
-                }
-            })
-            .collect();
-        (palette, idx)
+    }
+
+    fn palette(&self) -> Vec<u8> {
+        let mut palette = vec![0u8; self.len * 3];
+        for (&k, &v) in self.keys.iter().zip(&self.values) {
+            if k != Self::EMPTY {
+                let i = usize::from(v) * 3;
+                palette[i..i + 3].copy_from_slice(&[(k >> 16) as u8, (k >> 8) as u8, k as u8]);
+            }
+        }
+        palette
+    }
+}
+
+/// Trains NeuQuant once for a whole animation (or still) on an even sample
+/// of at most 256 Ki pixels taken from every frame.
+fn train(image: &Image, max_colors: usize) -> color_quant::NeuQuant {
+    const BUDGET: usize = 1 << 18;
+    let total: usize = image
+        .frames
+        .iter()
+        .map(|f| f.width as usize * f.height as usize)
+        .sum();
+    let step = total.div_ceil(BUDGET).max(1);
+    let mut sample = Vec::with_capacity(total.min(BUDGET + image.frames.len()) * 4);
+    for f in &image.frames {
+        let ch = f.format.channels();
+        for p in f.data.chunks_exact(ch).step_by(step) {
+            if ch == 3 || p[3] >= 128 {
+                sample.extend_from_slice(&[p[0], p[1], p[2], 255]);
+            }
+        }
+    }
+    if sample.is_empty() {
+        sample.extend_from_slice(&[0, 0, 0, 255]);
+    }
+    color_quant::NeuQuant::new(10, max_colors, &sample)
+}
+
+/// Quantises one RGBA frame to at most 256 colours; pixels with alpha < 128
+/// become the transparent index (255). A frame with few colours gets its own
+/// exact palette; others are mapped through the shared NeuQuant palette
+/// (`nq`, trained on first use).
+fn quantise(
+    rgba: &[u8],
+    width: u16,
+    height: u16,
+    transparent: bool,
+    nq: &mut dyn FnMut() -> std::rc::Rc<color_quant::NeuQuant>,
+) -> gif::Frame<'static> {
+    let max_colors = if transparent { 255 } else { 256 };
+    let mut table = ColorTable::new();
+    let mut indices = Vec::with_capacity(rgba.len() / 4);
+    for p in rgba.chunks_exact(4) {
+        if p[3] < 128 {
+            indices.push(255);
+            continue;
+        }
+        let rgb = u32::from(p[0]) << 16 | u32::from(p[1]) << 8 | u32::from(p[2]);
+        match table.index(rgb, max_colors) {
+            Some(i) => indices.push(i),
+            None => break,
+        }
+    }
+    let palette = if indices.len() == rgba.len() / 4 {
+        table.palette()
     } else {
-        let opaque: Vec<u8> = rgba
-            .chunks_exact(4)
-            .flat_map(|p| [p[0], p[1], p[2], 255])
-            .collect();
-        let nq = color_quant::NeuQuant::new(10, max_colors, &opaque);
-        let idx = rgba
-            .chunks_exact(4)
-            .zip(opaque.chunks_exact(4))
-            .map(|(p, o)| {
-                if p[3] < 128 {
-                    255
-                } else {
-                    nq.index_of(o) as u8
-                }
-            })
-            .collect();
-        (nq.color_map_rgb(), idx)
+        let nq = nq();
+        // Direct-mapped cache in front of NeuQuant's search: GIF frames
+        // repeat few colours many times.
+        let mut keys = vec![u32::MAX; 4096];
+        let mut vals = vec![0u8; 4096];
+        indices.clear();
+        indices.extend(rgba.chunks_exact(4).map(|p| {
+            if p[3] < 128 {
+                return 255;
+            }
+            let rgb = u32::from(p[0]) << 16 | u32::from(p[1]) << 8 | u32::from(p[2]);
+            let slot = (rgb.wrapping_mul(0x9E37_79B1) >> 20) as usize;
+            if keys[slot] != rgb {
+                keys[slot] = rgb;
+                vals[slot] = nq.index_of(&[p[0], p[1], p[2], 255]) as u8;
+            }
+            vals[slot]
+        }));
+        nq.color_map_rgb()
     };
     let mut palette = palette;
     if transparent {
@@ -254,9 +324,20 @@ pub(super) fn encode(image: &Image) -> Result<Vec<u8>, Error> {
                     .map_err(|_| fail())?,
             }
         }
+        let transparent = image
+            .frames
+            .iter()
+            .any(|f| f.format == PixelFormat::Rgba8 && f.data.chunks_exact(4).any(|p| p[3] < 128));
+        let max_colors = if transparent { 255 } else { 256 };
+        let mut trained: Option<std::rc::Rc<color_quant::NeuQuant>> = None;
+        let mut nq = || {
+            trained
+                .get_or_insert_with(|| std::rc::Rc::new(train(image, max_colors)))
+                .clone()
+        };
         for f in &image.frames {
             let rgba = super::frame_rgba(f);
-            let mut gf = quantise(&rgba, f.width as u16, f.height as u16);
+            let mut gf = quantise(&rgba, f.width as u16, f.height as u16, transparent, &mut nq);
             gf.delay = u16::try_from(f.delay_ms.div_ceil(10)).unwrap_or(u16::MAX);
             enc.write_frame(&gf).map_err(|_| fail())?;
         }

@@ -19,11 +19,12 @@ pub(super) fn sniff(bytes: &[u8]) -> Option<Format> {
     if bytes.get(4..8)? != b"ftyp" {
         return None;
     }
-    let size = (super::be32(bytes, 0)? as usize).clamp(16, bytes.len().min(4096));
+    let size = (super::be32(bytes, 0)? as usize).min(bytes.len().min(4096));
+    let compatible = bytes.get(16..size).unwrap_or(&[]);
     let brands: Vec<&[u8]> = std::iter::once(bytes.get(8..12)?)
-        .chain(bytes.get(16..size)?.chunks_exact(4))
+        .chain(compatible.chunks_exact(4))
         .collect();
-    let has = |b: &[u8]| brands.iter().any(|x| *x == b);
+    let has = |b: &[u8]| brands.contains(&b);
     if has(b"avif") || has(b"avis") {
         Some(Format::Avif)
     } else if [

@@ -112,6 +112,16 @@ pub fn sniff(bytes: &[u8]) -> Option<Format> {
 /// Only headers are read: no pixel buffer is allocated, so a decompression
 /// bomb is refused cheaply.
 pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Probe, Error> {
+    guarded(|| probe_inner(bytes, limits), Error::unsupported_format)
+}
+
+/// Runs `f`, turning a panic inside a codec library into `on_panic()`: bad
+/// input must never take a worker down.
+fn guarded<T>(f: impl FnOnce() -> Result<T, Error>, on_panic: fn() -> Error) -> Result<T, Error> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| Err(on_panic()))
+}
+
+fn probe_inner(bytes: &[u8], limits: &Limits) -> Result<Probe, Error> {
     if bytes.len() as u64 > limits.max_source_bytes {
         return Err(Error::new(
             ErrorCode::ImageTooLarge,
@@ -196,6 +206,13 @@ fn check_source_limits(format: Format, h: &Header, limits: &Limits) -> Result<()
 /// [`PixelFormat::Rgba8`]. Undecodable or truncated data is `BadRequest`
 /// (EC `0040-00000005`).
 pub fn decode(bytes: &[u8], probe: &Probe, opts: &DecodeOptions) -> Result<Image, Error> {
+    guarded(
+        || decode_inner(bytes, probe, opts),
+        Error::unsupported_format,
+    )
+}
+
+fn decode_inner(bytes: &[u8], probe: &Probe, opts: &DecodeOptions) -> Result<Image, Error> {
     let image = match probe.format {
         Format::Jpeg => jpeg::decode(bytes, probe, opts)?,
         Format::Png => png::decode(bytes, probe)?,
@@ -222,6 +239,10 @@ pub fn decode(bytes: &[u8], probe: &Probe, opts: &DecodeOptions) -> Result<Image
 /// GIF and WebP keep every frame, its delay and the loop count; other formats
 /// encode the first frame. Output size limits of §5.12 are checked here.
 pub fn encode(image: &Image, opts: &EncodeOptions) -> Result<Vec<u8>, Error> {
+    guarded(|| encode_inner(image, opts), || encode_failed("the image"))
+}
+
+fn encode_inner(image: &Image, opts: &EncodeOptions) -> Result<Vec<u8>, Error> {
     let first = image.frames.first().ok_or_else(|| {
         Error::new(
             ErrorCode::InternalError,
@@ -245,7 +266,7 @@ pub fn encode(image: &Image, opts: &EncodeOptions) -> Result<Vec<u8>, Error> {
 /// Encodes an image as lossless WebP (all frames when animated).
 pub fn encode_webp_lossless(image: &Image) -> Result<Vec<u8>, Error> {
     check_output_limits(Format::Webp, image)?;
-    webp::encode(image, 100, true)
+    guarded(|| webp::encode(image, 100, true), || encode_failed("WebP"))
 }
 
 fn check_output_limits(format: Format, image: &Image) -> Result<(), Error> {
@@ -280,7 +301,7 @@ fn check_output_limits(format: Format, image: &Image) -> Result<(), Error> {
 
 /// The JSON body of the `info` action for a source (image-processing.md §5.16).
 pub fn info_json(bytes: &[u8], probe: &Probe) -> Result<String, Error> {
-    info::info_json(bytes, probe)
+    guarded(|| info::info_json(bytes, probe), Error::unsupported_format)
 }
 
 /// An encoder failure on valid pixels: a bug or resource problem, not bad input.

@@ -33,6 +33,7 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Meta<'_>, Error> {
     let color_type = *bytes.get(25).ok_or_else(bad)?;
     m.has_alpha = matches!(color_type, 4 | 6);
     let mut pos = 8usize;
+    let mut complete = false;
     while let (Some(len), Some(kind)) = (super::be32(bytes, pos), bytes.get(pos + 4..pos + 8)) {
         let data = bytes.get(pos + 8..(pos + 8).saturating_add(len as usize));
         match (kind, data) {
@@ -50,10 +51,18 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Meta<'_>, Error> {
                     d[8],
                 ));
             }
-            (b"IEND", _) | (_, None) => break,
+            (b"IEND", _) => {
+                complete = true;
+                break;
+            }
+            // A chunk runs past the end: the file is truncated.
+            (_, None) => return Err(bad()),
             _ => {}
         }
         pos = pos.saturating_add(12).saturating_add(len as usize);
+    }
+    if !complete {
+        return Err(bad()); // no IEND: truncated
     }
     Ok(m)
 }

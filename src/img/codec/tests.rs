@@ -1,1 +1,703 @@
-//! Codec tests.
+//! Codec tests over the fixtures in `fixtures/images` (see its SOURCES.md).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::*;
+use crate::img::frame::Frame;
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/images")
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    let p = fixtures_dir().join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn limits() -> Limits {
+    Limits::default()
+}
+
+fn all_frames() -> DecodeOptions {
+    DecodeOptions {
+        min_size: None,
+        all_frames: true,
+    }
+}
+
+/// Probe then decode, as the pipeline does.
+fn load(bytes: &[u8], opts: &DecodeOptions) -> Result<(Probe, Image), Error> {
+    let p = probe(bytes, &limits())?;
+    let img = decode(bytes, &p, opts)?;
+    Ok((p, img))
+}
+
+struct Row {
+    file: String,
+    width: u32,
+    height: u32,
+    frames: u32,
+    ok: bool,
+}
+
+fn manifest(dir: &Path) -> Vec<Row> {
+    let text = std::fs::read_to_string(dir.join("manifest.tsv")).expect("manifest.tsv");
+    text.lines()
+        .skip(1)
+        .filter_map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            let file = c.first()?.to_string();
+            Some(Row {
+                width: c.get(1)?.parse().unwrap_or(0),
+                height: c.get(2)?.parse().unwrap_or(0),
+                frames: c.get(3)?.parse().unwrap_or(0),
+                ok: !file.starts_with("bad-") && !file.starts_with("bomb-"),
+                file,
+            })
+        })
+        .collect()
+}
+
+/// Frames that `decode` with `all_frames` returns: every frame of GIF and
+/// WebP animations, the first image of everything else.
+fn expected_decoded_frames(format: Format, frames: u32) -> usize {
+    match format {
+        Format::Gif | Format::Webp => frames as usize,
+        _ => 1,
+    }
+}
+
+fn check_manifest_dir(dir: &Path) -> usize {
+    let mut checked = 0;
+    for row in manifest(dir) {
+        let path = dir.join(&row.file);
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        checked += 1;
+        let result = load(&bytes, &all_frames());
+        if !row.ok {
+            let err = result
+                .err()
+                .unwrap_or_else(|| panic!("{} must fail", row.file));
+            assert_eq!(err.code.http_status(), 400, "{}: {err:?}", row.file);
+            continue;
+        }
+        let (p, img) = result.unwrap_or_else(|e| panic!("{}: {e:?}", row.file));
+        assert_eq!(
+            (p.width, p.height, p.frames),
+            (row.width, row.height, row.frames),
+            "{}",
+            row.file
+        );
+        assert_eq!(
+            img.frames.len(),
+            expected_decoded_frames(p.format, p.frames),
+            "{}",
+            row.file
+        );
+        let f = &img.frames[0];
+        assert_eq!((f.width, f.height), (row.width, row.height), "{}", row.file);
+        assert_eq!(
+            f.data.len(),
+            (f.width * f.height) as usize * f.format.channels()
+        );
+    }
+    checked
+}
+
+#[test]
+fn every_fixture_probes_to_its_manifest_and_decodes() {
+    let n = check_manifest_dir(&fixtures_dir());
+    assert!(n >= 20, "only {n} fixtures checked");
+}
+
+/// The full shared fixture set, when this machine has it (not needed by CI).
+#[test]
+fn every_shared_fixture_when_present() {
+    let dir = Path::new("/work/shared/fixtures");
+    if dir.join("manifest.tsv").exists() {
+        assert!(check_manifest_dir(dir) >= 40);
+    }
+}
+
+#[test]
+fn bad_fixtures_are_unsupported_format() {
+    for name in ["bad-empty.jpg", "bad-not-an-image.jpg", "bad-truncated.jpg"] {
+        let err = load(&fixture(name), &DecodeOptions::default()).unwrap_err();
+        assert_eq!(err.code, ErrorCode::BadRequest, "{name}");
+        assert_eq!(err.ec, Some("0040-00000005"), "{name}");
+        assert_eq!(err.message, "This image format is not supported.");
+    }
+}
+
+#[test]
+fn truncated_copies_fail_with_4xx() {
+    for row in manifest(&fixtures_dir()).into_iter().filter(|r| r.ok) {
+        let bytes = fixture(&row.file);
+        for cut in [bytes.len() / 2, 10] {
+            // The first image of an MPO ends before half of the file: cut
+            // at 50 % it is still complete and decodes, as documented.
+            if row.file.ends_with(".mpo") && cut != 10 {
+                continue;
+            }
+            let result = load(&bytes[..cut], &all_frames());
+            let err = result
+                .err()
+                .unwrap_or_else(|| panic!("{} cut at {cut} decoded", row.file));
+            assert_eq!(err.code.http_status(), 400, "{}: {err:?}", row.file);
+        }
+    }
+}
+
+#[test]
+fn bomb_is_refused_by_probe_quickly() {
+    let bytes = fixture("bomb-50000x50000.png");
+    let start = Instant::now();
+    let err = probe(&bytes, &limits()).unwrap_err();
+    assert!(start.elapsed() < Duration::from_secs(1));
+    assert_eq!(err.code, ErrorCode::MemLimitExceeded);
+    assert_eq!(err.ec, Some("0040-00000009"));
+    // Side within limits but too many pixels: the pixel limit applies.
+    let lax = Limits {
+        max_source_side: 60_000,
+        ..Limits::default()
+    };
+    let err = probe(&bytes, &lax).unwrap_err();
+    assert_eq!(err.ec, Some("0040-00000012"));
+}
+
+#[test]
+fn source_above_byte_quota_is_image_too_large() {
+    let bytes = fixture("static.gif");
+    let small = Limits {
+        max_source_bytes: 100,
+        ..Limits::default()
+    };
+    let err = probe(&bytes, &small).unwrap_err();
+    assert_eq!(err.code, ErrorCode::ImageTooLarge);
+    assert_eq!(err.ec, Some("0040-00000001"));
+}
+
+#[test]
+fn jpeg_shrink_on_load_picks_the_smallest_dct_scale() {
+    let bytes = fixture("photo-12mp.jpg");
+    let p = probe(&bytes, &limits()).unwrap();
+    let opts = DecodeOptions {
+        min_size: Some((200, 150)),
+        all_frames: false,
+    };
+    let img = decode(&bytes, &p, &opts).unwrap();
+    assert_eq!((img.frames[0].width, img.frames[0].height), (500, 375));
+    // 800 px wide needs 1/4 (1000×750); 3/8 would be bigger.
+    assert_eq!(jpeg::choose_scale(4000, 3000, Some((800, 1))).num(), 1);
+    assert_eq!(jpeg::choose_scale(4000, 3000, Some((800, 1))).denom(), 4);
+    // Sizes round up as in libjpeg: 1/8 of 1001 is 126.
+    let f = jpeg::choose_scale(1001, 1001, Some((126, 126)));
+    assert_eq!((f.num(), f.denom()), (1, 8));
+    let f = jpeg::choose_scale(4000, 3000, None);
+    assert_eq!((f.num(), f.denom()), (1, 1));
+}
+
+#[test]
+fn jpeg_orientation_and_kinds() {
+    let p = probe(&fixture("orientation-6.jpg"), &limits()).unwrap();
+    assert_eq!((p.width, p.height, p.orientation), (480, 640, 6));
+    assert_eq!(p.format, Format::Jpeg);
+    assert_eq!(
+        probe(&fixture("orientation-1.jpg"), &limits())
+            .unwrap()
+            .orientation,
+        1
+    );
+    // Stored orientation is decoded.
+    let (_, img) = load(&fixture("orientation-6.jpg"), &DecodeOptions::default()).unwrap();
+    assert_eq!((img.frames[0].width, img.frames[0].height), (480, 640));
+    // MPO: detected as JPEG, two images, first one decoded.
+    let (p, img) = load(&fixture("stereo.mpo"), &all_frames()).unwrap();
+    assert_eq!((p.format, p.frames, img.frames.len()), (Format::Jpeg, 2, 1));
+    // Grey and CMYK come out as RGB.
+    for name in ["gray.jpg", "cmyk-small.jpg", "cmyk.jpg"] {
+        let (_, img) = load(&fixture(name), &DecodeOptions::default()).unwrap();
+        assert_eq!(img.frames[0].format, PixelFormat::Rgb8, "{name}");
+    }
+}
+
+fn mean_rgb(f: &Frame) -> [f64; 3] {
+    let ch = f.format.channels();
+    let mut sum = [0f64; 3];
+    for p in f.data.chunks_exact(ch) {
+        for c in 0..3 {
+            sum[c] += f64::from(p[c]);
+        }
+    }
+    let n = (f.width * f.height) as f64;
+    [sum[0] / n, sum[1] / n, sum[2] / n]
+}
+
+#[test]
+fn cmyk_with_profile_is_converted_through_it() {
+    // cmyk.jpg and photo.tif are both made from the same coffee photo; the
+    // CMYK file must come out close to the RGB one, and closer through its
+    // ICC profile than with the naive formula (which is too saturated).
+    let bytes = fixture("cmyk.jpg");
+    let (_, via_icc) = load(&bytes, &DecodeOptions::default()).unwrap();
+    let (_, rgb) = load(&fixture("photo.tif"), &DecodeOptions::default()).unwrap();
+    let meta = jpeg::parse(&bytes).unwrap();
+    assert!(meta.icc().is_some() && meta.adobe.is_some());
+    let mut d = turbojpeg::Decompressor::new().unwrap();
+    let (w, h) = (600usize, 400usize);
+    let mut cmyk = vec![0u8; w * h * 4];
+    let out = turbojpeg::Image {
+        pixels: &mut cmyk[..],
+        width: w,
+        pitch: w * 4,
+        height: h,
+        format: turbojpeg::PixelFormat::CMYK,
+    };
+    d.decompress(&bytes, out).unwrap();
+    let naive = Frame {
+        width: 600,
+        height: 400,
+        format: PixelFormat::Rgb8,
+        data: color::cmyk_to_rgb(&cmyk, true, None),
+        delay_ms: 0,
+    };
+    let (a, n, b) = (
+        mean_rgb(&via_icc.frames[0]),
+        mean_rgb(&naive),
+        mean_rgb(&rgb.frames[0]),
+    );
+    let dist = |x: [f64; 3]| (0..3).map(|c| (x[c] - b[c]).abs()).sum::<f64>();
+    assert!(dist(a) < dist(n), "icc {a:?} naive {n:?} rgb {b:?}");
+    for c in 0..3 {
+        assert!((a[c] - b[c]).abs() < 15.0, "channel {c}: {a:?} vs {b:?}");
+    }
+}
+
+fn decoded(name: &str) -> Image {
+    load(&fixture(name), &all_frames()).unwrap().1
+}
+
+fn enc(format: Format, quality: u8) -> EncodeOptions {
+    EncodeOptions {
+        format,
+        quality,
+        progressive: false,
+    }
+}
+
+#[test]
+fn every_output_format_round_trips() {
+    let photo = decoded("orientation-1.jpg");
+    let alpha = decoded("alpha-small.png");
+    assert_eq!(alpha.frames[0].format, PixelFormat::Rgba8);
+    for format in [
+        Format::Jpeg,
+        Format::Png,
+        Format::Gif,
+        Format::Webp,
+        Format::Bmp,
+        Format::Tiff,
+        Format::Heic,
+        Format::Avif,
+    ] {
+        for src in [&photo, &alpha] {
+            let out = encode(src, &enc(format, 80)).unwrap_or_else(|e| panic!("{format:?}: {e:?}"));
+            assert_eq!(sniff(&out), Some(format), "{format:?}");
+            let (p, back) =
+                load(&out, &all_frames()).unwrap_or_else(|e| panic!("{format:?}: {e:?}"));
+            assert_eq!(p.format, format);
+            let (f, s) = (&back.frames[0], &src.frames[0]);
+            assert_eq!((f.width, f.height), (s.width, s.height), "{format:?}");
+            let keeps_alpha = !matches!(format, Format::Jpeg);
+            if s.format == PixelFormat::Rgba8 && keeps_alpha {
+                assert_eq!(f.format, PixelFormat::Rgba8, "{format:?} lost alpha");
+            }
+        }
+    }
+}
+
+#[test]
+fn png_round_trip_is_pixel_exact() {
+    for name in ["alpha-small.png", "palette-alpha.png", "orientation-1.jpg"] {
+        let src = decoded(name);
+        let out = encode(&src, &enc(Format::Png, 90)).unwrap();
+        let back = decoded_bytes(&out);
+        assert_eq!(back.frames[0], src.frames[0], "{name}");
+    }
+}
+
+fn decoded_bytes(bytes: &[u8]) -> Image {
+    load(bytes, &all_frames()).unwrap().1
+}
+
+#[test]
+fn sixteen_bit_and_grey_png_decode_to_8_bit_rgb() {
+    let mut out = Vec::new();
+    {
+        let mut e = ::png::Encoder::new(&mut out, 3, 2);
+        e.set_color(::png::ColorType::Rgb);
+        e.set_depth(::png::BitDepth::Sixteen);
+        let mut w = e.write_header().unwrap();
+        let data: Vec<u8> = (0..36).map(|i| (i * 7) as u8).collect();
+        w.write_image_data(&data).unwrap();
+    }
+    let img = decoded_bytes(&out);
+    assert_eq!(img.frames[0].format, PixelFormat::Rgb8);
+    assert_eq!(img.frames[0].data.len(), 18);
+    // The high byte of each sample is kept.
+    assert_eq!(img.frames[0].data[..3], [0, 14, 28]);
+}
+
+#[test]
+fn jpeg_output_flattens_alpha_onto_white() {
+    let img = Image {
+        frames: vec![Frame {
+            width: 16,
+            height: 16,
+            format: PixelFormat::Rgba8,
+            data: [0, 0, 0, 0].repeat(256),
+            delay_ms: 0,
+        }],
+        loop_count: 0,
+    };
+    let out = encode(&img, &enc(Format::Jpeg, 90)).unwrap();
+    let back = decoded_bytes(&out);
+    assert!(back.frames[0].data.iter().all(|&v| v >= 250));
+}
+
+fn delays(img: &Image) -> Vec<u32> {
+    img.frames.iter().map(|f| f.delay_ms).collect()
+}
+
+#[test]
+fn animations_keep_frames_delays_and_loop_count() {
+    for name in ["animated.gif", "animated.webp", "animated-transparent.gif"] {
+        let src = decoded(name);
+        for format in [Format::Gif, Format::Webp] {
+            let out = encode(&src, &enc(format, 90)).unwrap();
+            let back = decoded_bytes(&out);
+            assert_eq!(back.frames.len(), src.frames.len(), "{name} → {format:?}");
+            assert_eq!(delays(&back), delays(&src), "{name} → {format:?}");
+            assert_eq!(back.loop_count, src.loop_count, "{name} → {format:?}");
+        }
+    }
+    let gif = decoded("animated.gif");
+    assert_eq!(gif.frames.len(), 42);
+    assert_eq!(gif.loop_count, 0);
+    assert_eq!(decoded("animated.webp").frames.len(), 42);
+    // Without all_frames only the first frame is decoded.
+    let (_, first) = load(&fixture("animated.gif"), &DecodeOptions::default()).unwrap();
+    assert_eq!(first.frames.len(), 1);
+}
+
+#[test]
+fn gif_transparency_survives() {
+    let src = decoded("tiny-1x1.gif");
+    assert_eq!(src.frames[0].format, PixelFormat::Rgba8);
+    assert_eq!(src.frames[0].data[3], 0);
+    let back = decoded_bytes(&encode(&src, &enc(Format::Gif, 90)).unwrap());
+    assert_eq!(back.frames[0].data[3], 0);
+}
+
+#[test]
+fn jpeg_quality_estimate_is_close() {
+    let src = decoded("orientation-1.jpg");
+    for q in [30u8, 50, 72, 80, 90, 95, 100] {
+        let out = encode(&src, &enc(Format::Jpeg, q)).unwrap();
+        let p = probe(&out, &limits()).unwrap();
+        let est = p.quality.unwrap();
+        assert!(est.abs_diff(q) <= 2, "q{q} estimated as {est}");
+    }
+    // The README's estimates for the fixtures.
+    assert_eq!(
+        probe(&fixture("photo-12mp.jpg"), &limits())
+            .unwrap()
+            .quality,
+        Some(92)
+    );
+    assert_eq!(
+        probe(&fixture("orientation-6.jpg"), &limits())
+            .unwrap()
+            .quality,
+        Some(90)
+    );
+    assert_eq!(
+        probe(&fixture("alpha-small.png"), &limits())
+            .unwrap()
+            .quality,
+        None
+    );
+}
+
+#[test]
+fn webp_quality_estimate_is_close() {
+    let src = decoded("orientation-1.jpg");
+    for q in [50u8, 75, 80, 90] {
+        let out = encode(&src, &enc(Format::Webp, q)).unwrap();
+        let est = probe(&out, &limits()).unwrap().quality.unwrap();
+        assert!(est.abs_diff(q) <= 6, "q{q} estimated as {est}");
+    }
+    let lossy = probe(&fixture("lossy.webp"), &limits())
+        .unwrap()
+        .quality
+        .unwrap();
+    assert!(lossy.abs_diff(80) <= 6, "lossy.webp: {lossy}");
+    let lossless = probe(&fixture("lossless-alpha.webp"), &limits()).unwrap();
+    assert_eq!(lossless.quality, None);
+    assert!(lossless.has_alpha);
+}
+
+#[test]
+fn lossless_webp_is_pixel_exact() {
+    let src = decoded("alpha-small.png");
+    let out = encode_webp_lossless(&src).unwrap();
+    let back = decoded_bytes(&out);
+    // libwebp may change the colour of fully transparent pixels.
+    let (a, b) = (&src.frames[0].data, &back.frames[0].data);
+    assert_eq!(a.len(), b.len());
+    for (p, q) in a.chunks_exact(4).zip(b.chunks_exact(4)) {
+        assert_eq!(p[3], q[3]);
+        if p[3] != 0 {
+            assert_eq!(p, q);
+        }
+    }
+}
+
+fn solid(width: u32, height: u32) -> Image {
+    Image {
+        frames: vec![Frame {
+            width,
+            height,
+            format: PixelFormat::Rgb8,
+            data: vec![128; (width * height * 3) as usize],
+            delay_ms: 0,
+        }],
+        loop_count: 0,
+    }
+}
+
+#[test]
+fn output_size_limits() {
+    let err = encode(&solid(16_384, 1), &enc(Format::Webp, 80)).unwrap_err();
+    assert_eq!(
+        (err.code, err.ec),
+        (ErrorCode::InvalidArgument, Some("0040-00000011"))
+    );
+    let err = encode(&solid(4097, 1), &enc(Format::Heic, 80)).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidArgument);
+    let err = encode(&solid(4097, 2304), &enc(Format::Avif, 80)).unwrap_err();
+    assert_eq!(
+        (err.code, err.ec),
+        (ErrorCode::InvalidArgument, Some("0040-00000014"))
+    );
+}
+
+fn info_map(name: &str) -> serde_json::Map<String, serde_json::Value> {
+    let bytes = fixture(name);
+    let p = probe(&bytes, &limits()).unwrap();
+    let json = info_json(&bytes, &p).unwrap();
+    let keys: Vec<String> =
+        serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&json)
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+    // Members appear in byte order in the text itself.
+    let mut pos = 0;
+    for k in &keys {
+        let at = json[pos..]
+            .find(&format!("\"{k}\":"))
+            .map(|i| i + pos)
+            .unwrap();
+        assert!(at >= pos);
+        pos = at;
+    }
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+    serde_json::from_str(&json).unwrap()
+}
+
+fn value<'a>(m: &'a serde_json::Map<String, serde_json::Value>, k: &str) -> &'a str {
+    m.get(k)
+        .and_then(|v| v.get("value"))
+        .and_then(|v| v.as_str())
+        .unwrap_or_else(|| panic!("no {k}"))
+}
+
+#[test]
+fn info_of_a_jpeg_with_exif() {
+    let m = info_map("orientation-6.jpg");
+    assert_eq!(value(&m, "Orientation"), "6");
+    assert_eq!(value(&m, "Format"), "jpg");
+    assert_eq!(value(&m, "FileSize"), "102716");
+    assert_eq!(value(&m, "FrameCount"), "1");
+    assert_eq!(value(&m, "ImageWidth"), "480");
+    assert_eq!(value(&m, "ImageHeight"), "640");
+    // Every value is a one-member object.
+    assert!(m
+        .values()
+        .all(|v| v.as_object().map(|o| o.len()) == Some(1)));
+}
+
+#[test]
+fn info_of_a_jpeg_without_exif_uses_jfif_density() {
+    let out = encode(&solid(40, 30), &enc(Format::Jpeg, 90)).unwrap();
+    let p = probe(&out, &limits()).unwrap();
+    let json = info_json(&out, &p).unwrap();
+    let expected = format!(
+        "{{\"FileSize\":{{\"value\":\"{}\"}},\"Format\":{{\"value\":\"jpg\"}},\"FrameCount\":{{\"value\":\"1\"}},\"ImageHeight\":{{\"value\":\"30\"}},\"ImageWidth\":{{\"value\":\"40\"}},\"ResolutionUnit\":{{\"value\":\"1\"}},\"XResolution\":{{\"value\":\"1/1\"}},\"YResolution\":{{\"value\":\"1/1\"}}}}",
+        out.len()
+    );
+    assert_eq!(json, expected);
+}
+
+#[test]
+fn info_of_animations_and_other_formats() {
+    let m = info_map("animated.gif");
+    assert_eq!(value(&m, "FrameCount"), "42");
+    assert_eq!(value(&m, "Format"), "gif");
+    assert!(!m.contains_key("XResolution"));
+    assert_eq!(value(&info_map("photo.heic"), "Format"), "heic");
+    assert_eq!(value(&info_map("photo.avif"), "Format"), "avif");
+    assert_eq!(value(&info_map("lossy.webp"), "ImageWidth"), "1680");
+}
+
+#[test]
+fn sniffing_uses_content_not_names() {
+    assert_eq!(sniff(&fixture("stereo.mpo")), Some(Format::Jpeg));
+    assert_eq!(sniff(&fixture("bad-not-an-image.jpg")), None);
+    assert_eq!(sniff(b""), None);
+    assert_eq!(sniff(&fixture("photo.heic")), Some(Format::Heic));
+    assert_eq!(sniff(&fixture("photo.avif")), Some(Format::Avif));
+}
+
+#[test]
+fn garbage_never_panics() {
+    // Valid signatures followed by junk, and junk inside valid files.
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for name in [
+        "tiny-1x1.jpg",
+        "static.gif",
+        "rle8.bmp",
+        "palette-alpha.png",
+        "lossy.webp",
+    ] {
+        let clean = fixture(name);
+        for _ in 0..20 {
+            let mut b = clean.clone();
+            for _ in 0..8 {
+                let i = (next() as usize) % b.len();
+                b[i] = next() as u8;
+            }
+            if let Err(e) = load(&b, &all_frames()) {
+                assert_eq!(e.code.http_status(), 400, "{name}: {e:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn tiny_images_encode_in_every_format() {
+    for (w, h) in [(1u32, 1u32), (3, 5)] {
+        for alpha in [false, true] {
+            let (format, ch) = if alpha {
+                (PixelFormat::Rgba8, 4)
+            } else {
+                (PixelFormat::Rgb8, 3)
+            };
+            let img = Image {
+                frames: vec![Frame {
+                    width: w,
+                    height: h,
+                    format,
+                    data: (0..w * h * ch).map(|i| (i * 37) as u8).collect(),
+                    delay_ms: 0,
+                }],
+                loop_count: 0,
+            };
+            for out_format in [
+                Format::Jpeg,
+                Format::Png,
+                Format::Gif,
+                Format::Webp,
+                Format::Bmp,
+                Format::Tiff,
+                Format::Heic,
+                Format::Avif,
+            ] {
+                let out = encode(&img, &enc(out_format, 90))
+                    .unwrap_or_else(|e| panic!("{out_format:?} {w}x{h}: {e:?}"));
+                let back = decoded_bytes(&out);
+                assert_eq!(
+                    (back.frames[0].width, back.frames[0].height),
+                    (w, h),
+                    "{out_format:?}"
+                );
+            }
+        }
+    }
+}
+
+/// Rough timings of the hot paths; run with
+/// `cargo test --release --no-default-features --lib codec_timings -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn codec_timings() {
+    let time = |what: &str, f: &mut dyn FnMut()| {
+        f();
+        let start = Instant::now();
+        for _ in 0..5 {
+            f();
+        }
+        println!("{what}: {:.1} ms", start.elapsed().as_secs_f64() * 200.0);
+    };
+    let big = fixture("photo-12mp.jpg");
+    let p = probe(&big, &limits()).unwrap();
+    time("12MP JPEG decode, full", &mut || {
+        decode(&big, &p, &DecodeOptions::default()).unwrap();
+    });
+    let shrink = DecodeOptions {
+        min_size: Some((200, 150)),
+        all_frames: false,
+    };
+    time("12MP JPEG decode, min 200x150 (1/8)", &mut || {
+        decode(&big, &p, &shrink).unwrap();
+    });
+    let mid = decoded("orientation-1.jpg");
+    time("640x480 JPEG encode q85", &mut || {
+        encode(&mid, &enc(Format::Jpeg, 85)).unwrap();
+    });
+    time("640x480 WebP encode q90", &mut || {
+        encode(&mid, &enc(Format::Webp, 90)).unwrap();
+    });
+    let alpha = decoded("alpha-small.png");
+    time("500x500 RGBA PNG decode", &mut || {
+        decoded("alpha-small.png");
+    });
+    time("500x500 RGBA PNG encode", &mut || {
+        encode(&alpha, &enc(Format::Png, 90)).unwrap();
+    });
+    let gif = decoded("animated.gif");
+    time("42-frame GIF decode", &mut || {
+        decoded("animated.gif");
+    });
+    time("42-frame GIF encode", &mut || {
+        encode(&gif, &enc(Format::Gif, 90)).unwrap();
+    });
+    time("640x480 HEIC encode", &mut || {
+        encode(&mid, &enc(Format::Heic, 80)).unwrap();
+    });
+    time("640x480 AVIF encode", &mut || {
+        encode(&mid, &enc(Format::Avif, 80)).unwrap();
+    });
+}

@@ -86,10 +86,10 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Meta<'_>, Error> {
     Ok(m)
 }
 
-fn walk_chunks<'a>(
-    mut data: &'a [u8],
-    f: &mut dyn FnMut(&[u8; 4], &'a [u8]) -> Result<(), Error>,
-) -> Result<(), Error> {
+/// Called with each chunk's FourCC and payload.
+type ChunkVisitor<'v, 'a> = dyn FnMut(&[u8; 4], &'a [u8]) -> Result<(), Error> + 'v;
+
+fn walk_chunks<'a>(mut data: &'a [u8], f: &mut ChunkVisitor<'_, 'a>) -> Result<(), Error> {
     while data.len() >= 8 {
         let kind: &[u8; 4] = data[..4]
             .try_into()
@@ -378,12 +378,23 @@ fn config(quality: u8, lossless: bool) -> Result<sys::WebPConfig, Error> {
 pub(super) fn encode(image: &Image, quality: u8, lossless: bool) -> Result<Vec<u8>, Error> {
     let cfg = config(quality, lossless)?;
     if image.frames.len() > 1 {
-        return encode_animated(image, &cfg);
+        let out = encode_animated(image, &cfg)?;
+        // libwebp's animation encoder drops frames identical to the previous
+        // one (adding their delay to it); fall back to one full frame each
+        // so that the frame count and every delay are kept.
+        if parse(&out).map(|m| m.frames as usize).ok() == Some(image.frames.len()) {
+            return Ok(out);
+        }
+        return encode_muxed(image, &cfg);
     }
     let f = image
         .frames
         .first()
         .ok_or_else(|| super::encode_failed("WebP"))?;
+    encode_still(f, &cfg)
+}
+
+fn encode_still(f: &Frame, cfg: &sys::WebPConfig) -> Result<Vec<u8>, Error> {
     let opaque_rgb;
     let (data, layout): (&[u8], ::webp::PixelLayout) = match f.format {
         PixelFormat::Rgb8 => (&f.data, ::webp::PixelLayout::Rgb),
@@ -397,9 +408,76 @@ pub(super) fn encode(image: &Image, quality: u8, lossless: bool) -> Result<Vec<u
     };
     let enc = ::webp::Encoder::new(data, layout, f.width, f.height);
     let mem = enc
-        .encode_advanced(&cfg)
+        .encode_advanced(cfg)
         .map_err(|_| super::encode_failed("WebP"))?;
     Ok(mem.to_vec())
+}
+
+/// Deletes a libwebp muxer when dropped.
+struct Mux(*mut sys::WebPMux);
+
+impl Drop for Mux {
+    #[allow(unsafe_code)]
+    fn drop(&mut self) {
+        // SAFETY: the pointer came from WebPMuxNew, is non-null and is deleted
+        // exactly once, here.
+        unsafe { sys::WebPMuxDelete(self.0) }
+    }
+}
+
+/// An animation of full, independently encoded frames (no frame merging).
+#[allow(unsafe_code)]
+fn encode_muxed(image: &Image, cfg: &sys::WebPConfig) -> Result<Vec<u8>, Error> {
+    let fail = || super::encode_failed("animated WebP");
+    let stills = image
+        .frames
+        .iter()
+        .map(|f| encode_still(f, cfg))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mux = sys::WebPMuxNew();
+    if mux.is_null() {
+        return Err(fail());
+    }
+    let mux = Mux(mux);
+    // SAFETY: every frame's bitstream points into `stills`, which outlives
+    // the calls, and is copied by the muxer (copy_data = 1); the assembled
+    // WebPData is copied out and released with WebPDataClear.
+    unsafe {
+        for (f, still) in image.frames.iter().zip(&stills) {
+            let info = sys::WebPMuxFrameInfo {
+                bitstream: sys::WebPData {
+                    bytes: still.as_ptr(),
+                    size: still.len(),
+                },
+                x_offset: 0,
+                y_offset: 0,
+                duration: i32::try_from(f.delay_ms).unwrap_or(i32::MAX),
+                id: sys::WebPChunkId::WEBP_CHUNK_ANMF,
+                dispose_method: sys::WebPMuxAnimDispose::WEBP_MUX_DISPOSE_NONE,
+                blend_method: sys::WebPMuxAnimBlend::WEBP_MUX_NO_BLEND,
+                pad: [0],
+            };
+            if sys::WebPMuxPushFrame(mux.0, &info, 1) != sys::WebPMuxError::WEBP_MUX_OK {
+                return Err(fail());
+            }
+        }
+        let params = sys::WebPMuxAnimParams {
+            bgcolor: 0,
+            loop_count: i32::from(image.loop_count),
+        };
+        if sys::WebPMuxSetAnimationParams(mux.0, &params) != sys::WebPMuxError::WEBP_MUX_OK {
+            return Err(fail());
+        }
+        let mut data = sys::WebPData::default();
+        if sys::WebPMuxAssemble(mux.0, &mut data) != sys::WebPMuxError::WEBP_MUX_OK
+            || data.bytes.is_null()
+        {
+            return Err(fail());
+        }
+        let out = std::slice::from_raw_parts(data.bytes, data.size).to_vec();
+        sys::WebPDataClear(&mut data);
+        Ok(out)
+    }
 }
 
 /// Deletes a libwebp animation encoder when dropped.

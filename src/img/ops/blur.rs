@@ -3,7 +3,13 @@
 
 use std::fmt;
 
-use crate::img::frame::Frame;
+use libblur::{
+    BlurImage, BlurImageMut, BufferStore, ConvolutionMode, EdgeMode, EdgeMode2D, FastBlurChannels,
+    GaussianBlurParams, ThreadingPolicy,
+};
+
+use crate::img::frame::{Frame, PixelFormat};
+use crate::img::ops::internal;
 use crate::img::plan::args::Args;
 use crate::img::Error;
 
@@ -26,66 +32,35 @@ impl Blur {
     }
 
     /// Blurs one frame in place.
-    pub fn apply(&self, frame: &mut Frame) {
-        gaussian(frame, self.r, f64::from(self.s));
+    pub fn apply(&self, frame: &mut Frame) -> Result<(), Error> {
+        gaussian(frame, self.r, f64::from(self.s))
     }
 }
 
-/// Fixed-point Gaussian weights (sum 1 << 16) for offsets `-r..=r`.
-fn kernel(r: u32, sigma: f64) -> Vec<u32> {
-    let r = r as i32;
-    let raw: Vec<f64> = (-r..=r)
-        .map(|i| (-f64::from(i * i) / (2.0 * sigma * sigma)).exp())
-        .collect();
-    let sum: f64 = raw.iter().sum();
-    let mut k: Vec<u32> = raw
-        .iter()
-        .map(|v| (v / sum * 65536.0).round() as u32)
-        .collect();
-    // Put the rounding residue on the centre tap so the weights sum exactly.
-    let total: u32 = k.iter().sum();
-    let mid = r as usize;
-    k[mid] = (k[mid] + 65536).saturating_sub(total);
-    k
-}
-
-/// Gaussian blur of every channel (edges clamped), horizontal then vertical.
-pub fn gaussian(frame: &mut Frame, r: u32, sigma: f64) {
-    let (w, h) = (frame.width as usize, frame.height as usize);
-    if w == 0 || h == 0 {
-        return;
-    }
-    let ch = frame.format.channels();
-    let k = kernel(r, sigma);
-    let r = r as isize;
-    let mut tmp = vec![0u8; frame.data.len()];
-    // Horizontal pass: data → tmp.
-    for y in 0..h {
-        let row = &frame.data[y * w * ch..(y + 1) * w * ch];
-        let out = &mut tmp[y * w * ch..(y + 1) * w * ch];
-        for x in 0..w {
-            for c in 0..ch {
-                let mut acc = 0u32;
-                for (i, wt) in k.iter().enumerate() {
-                    let sx = (x as isize + i as isize - r).clamp(0, w as isize - 1) as usize;
-                    acc += u32::from(row[sx * ch + c]) * wt;
-                }
-                out[x * ch + c] = ((acc + 32768) >> 16).min(255) as u8;
-            }
-        }
-    }
-    // Vertical pass: tmp → data.
-    let stride = w * ch;
-    for y in 0..h {
-        for i in 0..stride {
-            let mut acc = 0u32;
-            for (t, wt) in k.iter().enumerate() {
-                let sy = (y as isize + t as isize - r).clamp(0, h as isize - 1) as usize;
-                acc += u32::from(tmp[sy * stride + i]) * wt;
-            }
-            frame.data[y * stride + i] = ((acc + 32768) >> 16).min(255) as u8;
-        }
-    }
+/// Gaussian blur of every channel (edges clamped) through `libblur`,
+/// kernel `2r + 1` taps.
+pub fn gaussian(frame: &mut Frame, r: u32, sigma: f64) -> Result<(), Error> {
+    let channels = match frame.format {
+        PixelFormat::Rgb8 => FastBlurChannels::Channels3,
+        PixelFormat::Rgba8 => FastBlurChannels::Channels4,
+    };
+    let (w, h) = (frame.width, frame.height);
+    let src = BlurImage::borrow(&frame.data, w, h, channels);
+    let mut dst = BlurImageMut::alloc(w, h, channels);
+    libblur::gaussian_blur(
+        &src,
+        &mut dst,
+        GaussianBlurParams::new(2 * r + 1, sigma),
+        EdgeMode2D::new(EdgeMode::Clamp),
+        ThreadingPolicy::Single,
+        ConvolutionMode::Exact,
+    )
+    .map_err(internal)?;
+    frame.data = match dst.data {
+        BufferStore::Owned(v) => v,
+        BufferStore::Borrowed(b) => b.to_vec(),
+    };
+    Ok(())
 }
 
 impl fmt::Display for Blur {
@@ -109,7 +84,7 @@ mod tests {
         let at = (10 * 20 + 10) * 3;
         f.data[at..at + 3].copy_from_slice(&[255, 255, 255]);
         let mut b = f.clone();
-        Blur { r: 3, s: 2 }.apply(&mut b);
+        Blur { r: 3, s: 2 }.apply(&mut b).unwrap();
         assert_eq!((b.width, b.height), (20, 20));
         assert!(px(&b, 10, 10)[0] < 255 && px(&b, 10, 10)[0] > 0);
         assert!(px(&b, 11, 10)[0] > 0);
@@ -119,7 +94,7 @@ mod tests {
             p.copy_from_slice(&[90, 40, 200]);
         }
         let before = flat.clone();
-        Blur { r: 50, s: 50 }.apply(&mut flat);
+        Blur { r: 50, s: 50 }.apply(&mut flat).unwrap();
         assert_eq!(flat, before);
     }
 

@@ -133,13 +133,13 @@ impl Crop {
         Ok((left as u32, top as u32, cw as u32, ch as u32))
     }
 
-    /// Crops one frame.
-    pub fn apply(&self, frame: &Frame) -> Result<Frame, Error> {
+    /// Crops one frame in place.
+    pub fn apply(&self, frame: &mut Frame) -> Result<(), Error> {
         let (x, y, w, h) = self.region(frame.width, frame.height)?;
-        if (x, y, w, h) == (0, 0, frame.width, frame.height) {
-            return Ok(frame.clone());
+        if (x, y, w, h) != (0, 0, frame.width, frame.height) {
+            *frame = crop_frame(frame, x, y, w, h)?;
         }
-        crop_frame(frame, x, y, w, h)
+        Ok(())
     }
 }
 
@@ -236,11 +236,9 @@ mod tests {
 
     #[test]
     fn pixels() {
-        let f = gradient(400, 267);
-        let c = Crop::parse(&Args::split("crop,w_200,h_200,g_se"))
-            .unwrap()
-            .apply(&f)
-            .unwrap();
+        let mut c = gradient(400, 267);
+        let crop = Crop::parse(&Args::split("crop,w_200,h_200,g_se")).unwrap();
+        crop.apply(&mut c).unwrap();
         assert_eq!((c.width, c.height), (200, 200));
         assert_eq!(px(&c, 0, 0), &[200, 67, 7]);
     }

@@ -70,12 +70,12 @@ impl IndexCrop {
         })
     }
 
-    /// Cuts one frame.
-    pub fn apply(&self, frame: &Frame) -> Result<Frame, Error> {
-        match self.region(frame.width, frame.height) {
-            None => Ok(frame.clone()),
-            Some((x, y, w, h)) => crop_frame(frame, x, y, w, h),
+    /// Cuts one frame in place.
+    pub fn apply(&self, frame: &mut Frame) -> Result<(), Error> {
+        if let Some((x, y, w, h)) = self.region(frame.width, frame.height) {
+            *frame = crop_frame(frame, x, y, w, h)?;
         }
+        Ok(())
     }
 }
 
@@ -119,8 +119,8 @@ mod tests {
             parse("indexcrop,x_10,y_100,i_1").unwrap().region(400, 267),
             Some((0, 100, 400, 100))
         );
-        let f = gradient(400, 267);
-        let o = parse("indexcrop,y_100,i_2").unwrap().apply(&f).unwrap();
+        let mut o = gradient(400, 267);
+        parse("indexcrop,y_100,i_2").unwrap().apply(&mut o).unwrap();
         assert_eq!((o.width, o.height), (400, 67));
         assert_eq!(px(&o, 3, 0), &[3, 200, 7]);
     }

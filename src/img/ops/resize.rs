@@ -144,11 +144,7 @@ impl Resize {
         if let (Some(w), Some(h)) = (args.get("w"), args.get("h")) {
             let zero = |v: &str| !v.is_empty() && v.bytes().all(|b| b == b'0');
             if zero(w) && zero(h) {
-                return Err(Error::invalid_param(
-                    Some("0040-00000321"),
-                    "w",
-                    &format!("{w},h_{h}"),
-                ));
+                return Err(Error::invalid_param(Some("0040-00000321"), "w", w));
             }
         }
         let w = args.uint("w", 1, SIDE_MAX, Some("0040-00000312"))?;
@@ -327,11 +323,14 @@ impl Resize {
                 // scaled image maps back to fractional source coordinates.
                 let fx = f64::from(frame.width) / f64::from(sw);
                 let fy = f64::from(frame.height) / f64::from(sh);
+                let (fw, fh) = (f64::from(frame.width), f64::from(frame.height));
+                let (left, top) = (f64::from(x) * fx, f64::from(y) * fy);
+                // Clamp against floating-point round-off at the far edges.
                 let crop = (
-                    f64::from(x) * fx,
-                    f64::from(y) * fy,
-                    f64::from(w) * fx,
-                    f64::from(h) * fy,
+                    left,
+                    top,
+                    (f64::from(w) * fx).min(fw - left),
+                    (f64::from(h) * fy).min(fh - top),
                 );
                 resample(frame, Some(crop), w, h)
             }

@@ -53,20 +53,22 @@ impl Rotate {
         }
     }
 
-    /// Rotates one frame.
-    pub fn apply(&self, frame: &Frame) -> Result<Frame, Error> {
+    /// Rotates one frame in place.
+    pub fn apply(&self, frame: &mut Frame) -> Result<(), Error> {
         if frame.width > MAX_SIDE || frame.height > MAX_SIDE {
             return Err(too_large());
         }
         let d = self.degrees % 360;
-        if d % 90 == 0 {
-            return Ok(rotate_right_angle(frame, d));
+        if d == 0 {
+            return Ok(());
         }
-        Ok(rotate_any(
-            frame,
-            f64::from(d),
-            self.output_size(frame.width, frame.height),
-        ))
+        *frame = if d % 90 == 0 {
+            rotate_right_angle(frame, d)
+        } else {
+            let size = self.output_size(frame.width, frame.height);
+            rotate_any(frame, f64::from(d), size)
+        };
+        Ok(())
     }
 }
 
@@ -181,7 +183,8 @@ mod tests {
     #[test]
     fn any_angle_pixels() {
         let f = gradient(400, 267);
-        let o = parse("rotate,70").unwrap().apply(&f).unwrap();
+        let mut o = f.clone();
+        parse("rotate,70").unwrap().apply(&mut o).unwrap();
         assert_eq!((o.width, o.height, o.format), (388, 468, PixelFormat::Rgb8));
         assert_eq!(px(&o, 0, 0), &[255, 255, 255]);
         assert_eq!(px(&o, 387, 467), &[255, 255, 255]);
@@ -193,17 +196,18 @@ mod tests {
         );
         let mut a = gradient(40, 20);
         to_rgba(&mut a);
-        let o = parse("rotate,30").unwrap().apply(&a).unwrap();
-        assert_eq!(o.format, PixelFormat::Rgba8);
-        assert_eq!(px(&o, 0, 0)[3], 0);
-        let same = parse("rotate,360").unwrap().apply(&f).unwrap();
+        parse("rotate,30").unwrap().apply(&mut a).unwrap();
+        assert_eq!(a.format, PixelFormat::Rgba8);
+        assert_eq!(px(&a, 0, 0)[3], 0);
+        let mut same = f.clone();
+        parse("rotate,360").unwrap().apply(&mut same).unwrap();
         assert_eq!(same, f);
     }
 
     #[test]
     fn limits_and_errors() {
-        let big = gradient(4097, 1);
-        let e = parse("rotate,90").unwrap().apply(&big).unwrap_err();
+        let mut big = gradient(4097, 1);
+        let e = parse("rotate,90").unwrap().apply(&mut big).unwrap_err();
         assert_eq!(e.code, ErrorCode::BadRequest);
         assert_eq!(
             e.message,

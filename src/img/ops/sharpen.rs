@@ -25,9 +25,9 @@ impl Sharpen {
     }
 
     /// Sharpens one frame in place (alpha untouched).
-    pub fn apply(&self, frame: &mut Frame) {
+    pub fn apply(&self, frame: &mut Frame) -> Result<(), Error> {
         let mut blurred = frame.clone();
-        gaussian(&mut blurred, 3, 1.0);
+        gaussian(&mut blurred, 3, 1.0)?;
         let ch = frame.format.channels();
         let amount = i64::from(self.v);
         for (p, b) in frame
@@ -43,6 +43,7 @@ impl Sharpen {
                 p[c] = (2 * n + 100).div_euclid(200).clamp(0, 255) as u8;
             }
         }
+        Ok(())
     }
 }
 
@@ -64,7 +65,7 @@ mod tests {
             let v = if i % 10 < 5 { 100 } else { 150 };
             p.copy_from_slice(&[v, v, v]);
         }
-        Sharpen { v: 100 }.apply(&mut f);
+        Sharpen { v: 100 }.apply(&mut f).unwrap();
         assert!(px(&f, 4, 1)[0] < 100);
         assert!(px(&f, 5, 1)[0] > 150);
         assert_eq!(px(&f, 0, 1)[0], 100);
