@@ -252,17 +252,14 @@ fn run(
     if (frame.width, frame.height) != logical {
         frame = resample(&frame, None, logical.0, logical.1)?;
     }
-    Ok(match step {
-        Prep::Resize(_) | Prep::Percent(_) => frame,
-        Prep::Crop(c) => c.apply(&frame)?,
-        Prep::IndexCrop(c) => c.apply(&frame)?,
-        Prep::RoundedCorners(c) => {
-            c.apply(&mut frame);
-            frame
-        }
-        Prep::Rotate(r) => r.apply(&frame)?,
-        Prep::AutoOrient(_) => frame,
-    })
+    match step {
+        Prep::Crop(c) => c.apply(&mut frame)?,
+        Prep::IndexCrop(c) => c.apply(&mut frame)?,
+        Prep::RoundedCorners(c) => c.apply(&mut frame),
+        Prep::Rotate(r) => r.apply(&mut frame)?,
+        Prep::Resize(_) | Prep::Percent(_) | Prep::AutoOrient(_) => {}
+    }
+    Ok(frame)
 }
 
 #[cfg(test)]
