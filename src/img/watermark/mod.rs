@@ -22,7 +22,7 @@ use base64::Engine;
 
 use crate::img::frame::Image;
 use crate::img::ops::crop::Gravity;
-use crate::img::plan::args::{int_in, uint_in, Rgb};
+use crate::img::plan::args::{int_in, uint_in, Args, Rgb};
 use crate::img::{Error, ErrorCode, Limits, Resources};
 
 pub use fonts::{set_font_dirs, FontName};
@@ -300,6 +300,18 @@ fn parse_image(raw: &str) -> Result<ImageMark, Error> {
         key: key.to_owned(),
         prep,
     })
+}
+
+/// [`parse`] over an action segment already split by the plan
+/// (`Args::split("watermark,text_...,g_se")`): each argument is cut at its
+/// first `_`, a bare key getting an empty value.
+pub fn parse_args(args: &Args<'_>) -> Result<Params, Error> {
+    let pairs: Vec<(&str, &str)> = args
+        .raw
+        .iter()
+        .map(|a| a.split_once('_').unwrap_or((a, "")))
+        .collect();
+    parse(&pairs)
 }
 
 /// Whether this watermark keeps an animation (image watermark with

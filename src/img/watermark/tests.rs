@@ -132,6 +132,16 @@ fn defaults() {
 }
 
 #[test]
+fn parse_args_splits_like_the_plan() {
+    let seg = "watermark,image_bG9nby5wbmc/eC1vc3MtcHJvY2Vzcz1pbWFnZS9yZXNpemUsUF8yMA==,g_nw,,t_5";
+    let params = parse_args(&crate::img::plan::Args::split(seg)).unwrap();
+    assert_eq!(params.image.unwrap().prep, vec![Prep::Percent(20)]);
+    assert_eq!((params.gravity, params.opacity), (Gravity::Nw, 5));
+    let e = parse_args(&crate::img::plan::Args::split("watermark,text")).unwrap_err();
+    assert_eq!(e.ec, Some(EC_TEXT_EMPTY));
+}
+
+#[test]
 fn later_duplicates_win_and_unknown_keys_are_ignored() {
     let params = p(&format!("t_10,text_{},t_20,zz_1,g_nw,g_ne", b64("a"))).unwrap();
     assert_eq!(params.opacity, 20);
