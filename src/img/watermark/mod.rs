@@ -16,8 +16,6 @@ mod text;
 
 use std::fmt;
 
-use base64::alphabet;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
 
 use crate::img::frame::Image;
@@ -25,6 +23,9 @@ use crate::img::ops::crop::Gravity;
 use crate::img::plan::args::{int_in, uint_in, Args, Rgb};
 use crate::img::{Error, ErrorCode, Limits, Resources};
 
+/// Base64 values (`text`, `type`, `image`): URL-safe or standard alphabet,
+/// padded or not (§2.9); `None` when not Base64 or not UTF-8.
+pub use crate::img::plan::saveas::decode_base64;
 pub use fonts::{set_font_dirs, FontName};
 pub use mark::Prep;
 
@@ -156,28 +157,6 @@ fn uint_arg(
         None => Ok(default),
         Some(v) => uint_in(v, min, max).ok_or_else(|| Error::invalid_param(ec, key, v)),
     }
-}
-
-/// Decodes a Base64 value: URL-safe or standard alphabet, padded or not
-/// (§2.9). `None` when it does not decode or is not UTF-8.
-pub fn decode_base64(v: &str) -> Option<String> {
-    const ENGINE: GeneralPurpose = GeneralPurpose::new(
-        &alphabet::STANDARD,
-        GeneralPurposeConfig::new()
-            .with_decode_padding_mode(DecodePaddingMode::Indifferent)
-            .with_decode_allow_trailing_bits(true),
-    );
-    let normalised: String = v
-        .trim_end_matches('=')
-        .chars()
-        .map(|c| match c {
-            '-' => '+',
-            '_' => '/',
-            c => c,
-        })
-        .collect();
-    let bytes = ENGINE.decode(normalised).ok()?;
-    String::from_utf8(bytes).ok()
 }
 
 /// URL-safe Base64 without padding, as the documentation writes values.
