@@ -15,6 +15,7 @@ pub mod limits;
 pub mod ops;
 pub mod pipeline;
 pub mod plan;
+pub mod watermark;
 
 pub use error::{Error, ErrorCode};
 pub use limits::Limits;

@@ -144,11 +144,7 @@ impl Resize {
         if let (Some(w), Some(h)) = (args.get("w"), args.get("h")) {
             let zero = |v: &str| !v.is_empty() && v.bytes().all(|b| b == b'0');
             if zero(w) && zero(h) {
-                return Err(Error::invalid_param(
-                    Some("0040-00000321"),
-                    "w",
-                    &format!("{w},h_{h}"),
-                ));
+                return Err(Error::invalid_param(Some("0040-00000321"), "w", w));
             }
         }
         let w = args.uint("w", 1, SIDE_MAX, Some("0040-00000312"))?;

@@ -5,6 +5,7 @@
 //! `style/NAME`.
 
 pub mod args;
+pub mod saveas;
 pub mod split;
 
 use std::fmt;
@@ -21,9 +22,11 @@ use crate::img::ops::resize::{Resize, Sizing};
 use crate::img::ops::rotate::Rotate;
 use crate::img::ops::rounded_corners::RoundedCorners;
 use crate::img::ops::sharpen::Sharpen;
+use crate::img::ops::watermark::Watermark;
 use crate::img::{Error, ErrorCode, Resources};
 
 pub use args::Args;
+pub use saveas::{parse_saveas, SaveAs};
 pub use split::split_saveas;
 
 /// Longest processing string accepted, in bytes (§2.10).
@@ -52,8 +55,8 @@ pub enum Op {
     Contrast(Contrast),
     /// `sharpen`.
     Sharpen(Sharpen),
-    /// `watermark`, kept as its raw arguments (not executed yet).
-    Watermark(String),
+    /// `watermark` (validated; not executed yet).
+    Watermark(Box<Watermark>),
 }
 
 impl Op {
@@ -63,6 +66,7 @@ impl Op {
         match self {
             Op::Resize(r) => !matches!(r.sizing, Sizing::Percent(_)),
             Op::Crop(_) | Op::IndexCrop(_) => true,
+            Op::Watermark(w) => w.keeps_animation(),
             _ => false,
         }
     }
@@ -81,7 +85,7 @@ impl fmt::Display for Op {
             Op::Bright(o) => o.fmt(f),
             Op::Contrast(o) => o.fmt(f),
             Op::Sharpen(o) => o.fmt(f),
-            Op::Watermark(raw) => write!(f, "watermark,{raw}"),
+            Op::Watermark(o) => o.fmt(f),
         }
     }
 }
@@ -287,10 +291,9 @@ fn parse_image(body: &str) -> Result<Plan, Error> {
             "bright" => plan.ops.push(Op::Bright(Bright::parse(&args)?)),
             "contrast" => plan.ops.push(Op::Contrast(Contrast::parse(&args)?)),
             "sharpen" => plan.ops.push(Op::Sharpen(Sharpen::parse(&args)?)),
-            "watermark" => {
-                let raw = segment.split_once(',').map_or("", |(_, rest)| rest);
-                plan.ops.push(Op::Watermark(raw.to_owned()));
-            }
+            "watermark" => plan
+                .ops
+                .push(Op::Watermark(Box::new(Watermark::parse(&args)?))),
             "auto-orient" => plan.auto_orient = Some(parse_auto_orient(&args)?),
             "format" => {
                 plan.format = Some(parse_format(&args)?);
@@ -495,15 +498,14 @@ mod tests {
 
     #[test]
     fn watermark_base64_slash_is_one_action() {
-        let plan =
-            p("image/watermark,image_bG9nby5wbmc/eC1vc3MtcHJvY2Vzcz1pbWFnZS9yZXNpemUsUF8yMA==")
-                .unwrap();
-        assert_eq!(
-            plan.ops,
-            vec![Op::Watermark(
-                "image_bG9nby5wbmc/eC1vc3MtcHJvY2Vzcz1pbWFnZS9yZXNpemUsUF8yMA==".into()
-            )]
-        );
+        let plan = p("image/watermark,image_bG9nby5wbmc/eC1vc3MtcHJvY2Vzcz1pbWFnZS9yZXNpemUsUF8yMA==/resize,w_10").unwrap();
+        assert_eq!(plan.ops.len(), 2);
+        let Op::Watermark(w) = &plan.ops[0] else {
+            panic!("{plan:?}")
+        };
+        assert_eq!(w.image.as_ref().map(|i| i.key.as_str()), Some("logo.png"));
+        assert_eq!(p(&plan.to_string()).unwrap(), plan);
+        assert_eq!(err("image/watermark,t_50").ec, Some("0040-00000278"));
     }
 
     #[test]
