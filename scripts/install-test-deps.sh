@@ -13,14 +13,17 @@ cd "$ROOT"
 
 # ---------------------------------------------------------------------------
 # The one list of system packages the tests need.
+# Build packages (cmake, nasm, libheif-dev, ...) are listed once, in
+# scripts/install-build-deps.sh, which runs first; these are the extras the
+# tests need: the CJK fonts that text watermarks render with.
 APT_PACKAGES=(
-  cmake
-  nasm
-  pkg-config
-  libheif-dev
-  clang
-  libclang-dev
   fonts-wqy-zenhei
+  fonts-wqy-microhei
+  fonts-droid-fallback
+  fonts-noto-cjk
+  fonts-arphic-gkai00mp
+  fonts-arphic-gbsn00lp
+  fonts-dejavu-core
 )
 # Python packages: tests/sdk/python/requirements.txt (exact pins).
 PY_REQUIREMENTS="tests/sdk/python/requirements.txt"
@@ -49,6 +52,7 @@ apt_install() {
 }
 
 # --- system packages --------------------------------------------------------
+bash "$ROOT/scripts/install-build-deps.sh"
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   if ! dpkg -s "$pkg" >/dev/null 2>&1; then
