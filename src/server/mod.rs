@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::oss::addressing::AddressingConfig;
 use crate::storage::Store;
 
+pub mod cache;
 mod context;
 pub mod credentials;
 mod error;
@@ -24,6 +25,9 @@ mod workers;
 
 pub use credentials::Credentials;
 pub use workers::Workers;
+
+/// Default size of the processed-result cache.
+pub const DEFAULT_CACHE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Everything a request handler needs. Cheap to clone.
 #[derive(Clone)]
@@ -38,6 +42,8 @@ pub struct AppState {
     pub addressing: Arc<AddressingConfig>,
     /// The image-processing worker pool.
     pub workers: Workers,
+    /// Processed results.
+    pub cache: cache::ResultCache,
     /// Readiness: true while accepting requests, false during shutdown.
     pub ready: Arc<AtomicBool>,
 }
@@ -58,6 +64,7 @@ impl AppState {
         };
         AppState {
             workers: Workers::new(threads, config.queue),
+            cache: cache::ResultCache::new(DEFAULT_CACHE_BYTES),
             store,
             credentials: Arc::new(credentials),
             addressing: Arc::new(addressing),

@@ -3,15 +3,18 @@
 //! image-processing.md §7).
 
 use std::io::Cursor;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Response, StatusCode};
 use base64::Engine;
+use bytes::Bytes;
 use tokio::io::AsyncReadExt;
 
 use crate::img;
 use crate::oss::error::{OssError, OssErrorCode};
 use crate::oss::xml::rfc1123;
+use crate::server::cache::{CacheKey, Rendered};
 use crate::server::context::Ctx;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::response::{self, quote};
@@ -118,15 +121,16 @@ async fn source_info(ctx: &Ctx, bucket: &str, key: &str) -> ApiResult<ObjectInfo
         })
 }
 
-/// Reads and processes a source object; returns its description and the output.
+/// Reads and processes a source object through the result cache; returns
+/// the source's description and the output.
 async fn render(
     ctx: &Ctx,
     bucket: &str,
     key: &str,
     process: &str,
-) -> ApiResult<(ObjectInfo, img::Output)> {
+) -> ApiResult<(ObjectInfo, Arc<Rendered>)> {
     check_length(process)?;
-    let info = source_info(ctx, bucket, key).await?;
+    source_info(ctx, bucket, key).await?;
     let limits = ctx.state.config.limits();
     let resources = StoreResources {
         store: ctx.state.store.clone(),
@@ -136,6 +140,9 @@ async fn render(
     };
     // The plan is parsed and validated before any object byte is read.
     let plan = img::plan::parse(process, &resources)?;
+    // The open handle pins the version that the cache key names.
+    let reader = ctx.state.store.open_object(bucket, key).await?;
+    let info = reader.info.clone();
     if info.size > limits.max_source_bytes {
         return Err(OssError::with_message(
             OssErrorCode::ImageTooLarge,
@@ -144,34 +151,53 @@ async fn render(
         .ec("0040-00000001")
         .into());
     }
-    let reader = ctx.state.store.open_object(bucket, key).await?;
-    let info = reader.info;
-    let mut source = Vec::with_capacity(info.size as usize);
-    reader
-        .file
-        .take(limits.max_source_bytes)
-        .read_to_end(&mut source)
-        .await
-        .map_err(crate::storage::Error::Io)?;
-    let output = ctx
+    let cache_key = CacheKey {
+        bucket: bucket.to_string(),
+        key: key.to_string(),
+        etag: info.etag.clone(),
+        modified: info.last_modified,
+        plan: plan.to_string(),
+    };
+    let workers = ctx.state.workers.clone();
+    let rendered = ctx
         .state
-        .workers
-        .run(move || img::pipeline::run(&source, &plan, &resources, &limits))
+        .cache
+        .get_or_render(cache_key, async move {
+            let mut source = Vec::with_capacity(reader.info.size as usize);
+            reader
+                .file
+                .take(limits.max_source_bytes)
+                .read_to_end(&mut source)
+                .await
+                .map_err(|e| ApiError::from(crate::storage::Error::Io(e)).0)?;
+            let started = std::time::Instant::now();
+            let output = workers
+                .run(move || img::pipeline::run(&source, &plan, &resources, &limits))
+                .await
+                .map_err(|_| {
+                    OssError::with_message(
+                        OssErrorCode::ServiceUnavailable,
+                        "The image-processing queue is full; try again later.",
+                    )
+                })?
+                .map_err(|_| {
+                    tracing::error!("image pipeline panicked");
+                    OssError::new(OssErrorCode::InternalError)
+                })?
+                .map_err(|e| ApiError::from(e).0)?;
+            metrics::histogram!("ossimg_processing_duration_seconds")
+                .record(started.elapsed().as_secs_f64());
+            Ok(Rendered {
+                bytes: Bytes::from(output.bytes),
+                content_type: output.content_type,
+            })
+        })
         .await
-        .map_err(|_| {
-            ApiError::from(OssError::with_message(
-                OssErrorCode::ServiceUnavailable,
-                "The image-processing queue is full; try again later.",
-            ))
-        })?
-        .map_err(|_| {
-            tracing::error!("image pipeline panicked");
-            ApiError::from(OssErrorCode::InternalError)
-        })??;
-    Ok((info, output))
+        .map_err(ApiError)?;
+    Ok((info, rendered))
 }
 
-fn image_response(ctx: &Ctx, info: &ObjectInfo, out: img::Output) -> ApiResult<Response<Body>> {
+fn image_response(ctx: &Ctx, info: &ObjectInfo, out: &Rendered) -> ApiResult<Response<Body>> {
     let mut resp = response::build(
         Response::builder()
             .status(StatusCode::OK)
@@ -179,7 +205,7 @@ fn image_response(ctx: &Ctx, info: &ObjectInfo, out: img::Output) -> ApiResult<R
             .header("content-length", out.bytes.len().to_string())
             .header("etag", quote(&info.etag))
             .header("last-modified", rfc1123(info.last_modified)),
-        Body::from(out.bytes),
+        Body::from(out.bytes.clone()),
     )?;
     apply_overrides(ctx, &mut resp);
     Ok(resp)
@@ -212,7 +238,7 @@ pub async fn get(ctx: &Ctx) -> ApiResult<Response<Body>> {
         return Ok(r);
     }
     let (info, out) = render(ctx, &bucket, &key, &process).await?;
-    image_response(ctx, &info, out)
+    image_response(ctx, &info, &out)
 }
 
 /// Decodes a `sys/saveas` value: standard or URL-safe Base64, padded or not.
@@ -296,7 +322,7 @@ pub async fn post(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>> {
     let (process, saveas) = split_saveas(&process)?;
     let Some(save) = saveas else {
         let (info, out) = render(ctx, &bucket, &key, &process).await?;
-        return image_response(ctx, &info, out);
+        return image_response(ctx, &info, &out);
     };
     let target_bucket = save.bucket.clone().unwrap_or_else(|| bucket.clone());
     if !valid_bucket_name(&target_bucket) {
@@ -337,7 +363,7 @@ pub async fn post(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>> {
             &save.object,
             meta,
             Acl::Default,
-            Cursor::new(out.bytes),
+            Cursor::new(out.bytes.clone()),
             WriteOptions::default(),
         )
         .await?;
