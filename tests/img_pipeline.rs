@@ -179,7 +179,7 @@ fn timings_12mp() {
         "image/resize,w_3000",
         "image/resize,w_400/format,webp",
         "image/rotate,90",
-        "image/rotate,30",
+        "image/resize,w_2000/rotate,30",
         "image/blur,r_10,s_5",
         "image/sharpen,100",
         "image/circle,r_1000/format,png",
@@ -196,4 +196,50 @@ fn timings_12mp() {
             start.elapsed().as_secs_f64() * 1000.0 / f64::from(runs)
         );
     }
+}
+
+/// Where the time of a request goes (release builds only).
+#[test]
+#[ignore = "timing report; meaningful in release builds only"]
+fn timings_breakdown() {
+    use ossimg::img::codec::EncodeOptions;
+    use ossimg::img::ops::orient;
+    let src = fixture("photo-12mp.jpg");
+    let limits = Limits::default();
+    let t = Instant::now();
+    let probe = codec::probe(&src, &limits).unwrap();
+    eprintln!("probe {:?}", t.elapsed());
+    for min_size in [None, Some((400, 300)), Some((2000, 1500))] {
+        let t = Instant::now();
+        let img = codec::decode(
+            &src,
+            &probe,
+            &DecodeOptions {
+                min_size,
+                all_frames: false,
+            },
+        )
+        .unwrap();
+        eprintln!(
+            "decode {min_size:?} -> {}x{} {:?}",
+            img.frames[0].width,
+            img.frames[0].height,
+            t.elapsed()
+        );
+    }
+    let img = codec::decode(&src, &probe, &DecodeOptions::default()).unwrap();
+    let t = Instant::now();
+    let r = orient::apply_orientation(&img.frames[0], 6);
+    eprintln!("orient 6 {:?}", t.elapsed());
+    let t = Instant::now();
+    let _ = ossimg::img::ops::average_hue::average_hue(&r);
+    eprintln!("average hue {:?}", t.elapsed());
+    let t = Instant::now();
+    let opts = EncodeOptions {
+        format: Format::Jpeg,
+        quality: 90,
+        progressive: false,
+    };
+    codec::encode(&img, &opts).unwrap();
+    eprintln!("encode jpeg {:?}", t.elapsed());
 }
