@@ -84,6 +84,10 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Image, Error> {
     let plane = planes.interleaved.ok_or_else(Error::unsupported_format)?;
     let (w, h) = (plane.width as usize, plane.height as usize);
     let row = w * format.channels();
+    // Interleaved RGB(A) must come back as 8 bits per channel.
+    if usize::from(plane.storage_bits_per_pixel) != 8 * format.channels() {
+        return Err(Error::unsupported_format());
+    }
     let mut data = Vec::with_capacity(row * h);
     for y in 0..h {
         let line = plane

@@ -76,7 +76,56 @@ fn tag_name(tag: Tag) -> Option<String> {
     })
 }
 
+/// LONG (or SHORT) values of `tags` in IFD0 of a TIFF structure: the
+/// sub-IFD pointers, which `kamadak-exif` follows but does not list.
+fn ifd0_pointers(tiff: &[u8], tags: &[(u16, &'static str)]) -> Vec<(&'static str, u32)> {
+    let le = match tiff.get(..2) {
+        Some(b"II") => true,
+        Some(b"MM") => false,
+        _ => return Vec::new(),
+    };
+    let r16 = |at| {
+        if le {
+            super::le16(tiff, at)
+        } else {
+            super::be16(tiff, at)
+        }
+    };
+    let r32 = |at| {
+        if le {
+            super::le32(tiff, at)
+        } else {
+            super::be32(tiff, at)
+        }
+    };
+    let mut found = Vec::new();
+    let Some(ifd) = r32(4).map(|v| v as usize) else {
+        return found;
+    };
+    let n = r16(ifd).unwrap_or(0);
+    for i in 0..usize::from(n).min(1000) {
+        let e = ifd + 2 + i * 12;
+        let (Some(tag), Some(kind)) = (r16(e), r16(e + 2)) else {
+            break;
+        };
+        if let Some(&(_, name)) = tags.iter().find(|t| t.0 == tag) {
+            let v = if kind == 3 {
+                r16(e + 8).map(u32::from)
+            } else {
+                r32(e + 8)
+            };
+            if let Some(v) = v {
+                found.push((name, v));
+            }
+        }
+    }
+    found
+}
+
 fn add_exif(members: &mut BTreeMap<String, String>, blob: Vec<u8>) {
+    for (name, offset) in ifd0_pointers(&blob, &[(0x8769, "ExifTag"), (0x8825, "GPSTag")]) {
+        members.insert(name.into(), offset.to_string());
+    }
     let Ok(exif) = exif::Reader::new().read_raw(blob) else {
         return;
     };
@@ -86,6 +135,10 @@ fn add_exif(members: &mut BTreeMap<String, String>, blob: Vec<u8>) {
                 field.tag.context(),
                 Context::Tiff | Context::Exif | Context::Gps
             ) {
+                continue;
+            }
+            // Vendor binary blobs are not shown.
+            if field.tag == Tag::MakerNote {
                 continue;
             }
             let Some(name) = tag_name(field.tag) else {
@@ -117,7 +170,8 @@ fn decimal(num: f64, den: f64) -> String {
     }
 }
 
-fn format_value(tag: Tag, value: &Value) -> String {
+/// The `info` string of one EXIF value (formatting rules of §5.16).
+pub(super) fn format_value(tag: Tag, value: &Value) -> String {
     match (tag, value) {
         (
             Tag::GPSLatitude | Tag::GPSLongitude | Tag::GPSDestLatitude | Tag::GPSDestLongitude,
@@ -176,6 +230,12 @@ fn format_value(tag: Tag, value: &Value) -> String {
             })
             .collect::<Vec<_>>()
             .join(" "),
+        (Tag::UserComment, Value::Undefined(b, _)) if b.len() >= 8 => {
+            // 8-byte character code, then the text.
+            let text = &b[8..];
+            let end = text.iter().position(|&c| c == 0).unwrap_or(text.len());
+            String::from_utf8_lossy(&text[..end]).trim_end().to_string()
+        }
         (_, Value::Undefined(b, _)) => {
             if !b.is_empty() && b.iter().all(|c| (0x20..0x7f).contains(c)) {
                 String::from_utf8_lossy(b).into_owned()

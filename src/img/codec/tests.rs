@@ -701,3 +701,190 @@ fn codec_timings() {
         encode(&mid, &enc(Format::Avif, 80)).unwrap();
     });
 }
+
+#[test]
+fn exif_values_are_formatted_as_documented() {
+    use exif::{Rational, Tag, Value};
+    let r = |num, denom| Rational { num, denom };
+    let f = info::format_value;
+    assert_eq!(
+        f(Tag::GPSVersionID, &Value::Byte(vec![2, 2, 0, 0])),
+        "2 2 0 0"
+    );
+    assert_eq!(
+        f(
+            Tag::GPSLatitude,
+            &Value::Rational(vec![r(30, 1), r(15, 1), r(3075, 100)])
+        ),
+        "30deg 15' 30.75\""
+    );
+    assert_eq!(
+        f(
+            Tag::GPSLongitude,
+            &Value::Rational(vec![r(0, 1), r(0, 1), r(0, 1)])
+        ),
+        "0deg "
+    );
+    assert_eq!(
+        f(Tag::GPSLatitudeRef, &Value::Ascii(vec![b"S".to_vec()])),
+        "South"
+    );
+    assert_eq!(
+        f(Tag::GPSLongitudeRef, &Value::Ascii(vec![b"E".to_vec()])),
+        "East"
+    );
+    assert_eq!(
+        f(Tag::XResolution, &Value::Rational(vec![r(96, 1)])),
+        "96/1"
+    );
+    assert_eq!(
+        f(Tag::ExposureTime, &Value::Rational(vec![r(10, 2000)])),
+        "10/2000"
+    );
+    assert_eq!(f(Tag::Orientation, &Value::Short(vec![6])), "6");
+    assert_eq!(
+        f(Tag::Make, &Value::Ascii(vec![b"Canon".to_vec()])),
+        "Canon"
+    );
+    assert_eq!(
+        f(Tag::ExifVersion, &Value::Undefined(b"0230".to_vec(), 0)),
+        "0230"
+    );
+}
+
+#[test]
+fn info_lists_exif_pointers_and_thumbnail_tags() {
+    let m = info_map("stereo.mpo");
+    assert_eq!(value(&m, "ExifTag"), "188");
+    assert_eq!(value(&m, "Make"), "Nintendo");
+    assert_eq!(value(&m, "XResolution"), "72/1");
+    assert_eq!(value(&m, "ResolutionUnit"), "2");
+    assert_eq!(value(&m, "Compression"), "6");
+    assert_eq!(value(&m, "FrameCount"), "2");
+    assert!(!m.contains_key("MakerNote"));
+    let m = info_map("tiny-1x1.jpg");
+    assert_eq!(value(&m, "GPSTag"), "234");
+    assert_eq!(value(&m, "UserComment"), "Created with GIMP");
+}
+
+#[test]
+fn jpeg_output_is_baseline_or_progressive_without_metadata() {
+    let src = decoded("orientation-6.jpg");
+    for progressive in [false, true] {
+        let opts = EncodeOptions {
+            format: Format::Jpeg,
+            quality: 85,
+            progressive,
+        };
+        let out = encode(&src, &opts).unwrap();
+        let has = |marker: [u8; 2]| out.windows(2).any(|w| w == marker);
+        assert_eq!(has([0xFF, 0xC2]), progressive);
+        assert!(!out.windows(6).any(|w| w == b"Exif\0\0"));
+        assert!(!out.windows(12).any(|w| w == b"ICC_PROFILE\0"));
+        let p = probe(&out, &limits()).unwrap();
+        assert_eq!((p.width, p.height, p.orientation), (480, 640, 1));
+    }
+}
+
+#[test]
+fn zero_delays_and_repeated_frames_survive_in_both_animation_formats() {
+    let frame = |v: u8, delay_ms| Frame {
+        width: 8,
+        height: 8,
+        format: PixelFormat::Rgb8,
+        data: vec![v; 8 * 8 * 3],
+        delay_ms,
+    };
+    let img = Image {
+        frames: vec![frame(10, 0), frame(10, 0), frame(200, 100), frame(200, 30)],
+        loop_count: 3,
+    };
+    for format in [Format::Gif, Format::Webp] {
+        let back = decoded_bytes(&encode(&img, &enc(format, 90)).unwrap());
+        assert_eq!(delays(&back), vec![0, 0, 100, 30], "{format:?}");
+        assert_eq!(back.loop_count, 3, "{format:?}");
+    }
+}
+
+#[test]
+fn a_one_frame_animated_webp_decodes() {
+    let frame = Frame {
+        width: 4,
+        height: 4,
+        format: PixelFormat::Rgb8,
+        data: vec![90; 48],
+        delay_ms: 70,
+    };
+    let two = Image {
+        frames: vec![frame.clone(), frame],
+        loop_count: 0,
+    };
+    let bytes = encode(&two, &enc(Format::Webp, 90)).unwrap();
+    // Drop the second ANMF chunk and fix the RIFF size.
+    let meta = webp::parse(&bytes).unwrap();
+    assert_eq!(meta.frames, 2);
+    let mut pos = 12;
+    let mut anmf = vec![];
+    while pos + 8 <= bytes.len() {
+        let size = u32::from_le_bytes(bytes[pos + 4..pos + 8].try_into().unwrap()) as usize;
+        if &bytes[pos..pos + 4] == b"ANMF" {
+            anmf.push(pos);
+        }
+        pos += 8 + size + (size & 1);
+    }
+    let mut one = bytes[..anmf[1]].to_vec();
+    let riff = (one.len() - 8) as u32;
+    one[4..8].copy_from_slice(&riff.to_le_bytes());
+    let (p, img) = load(&one, &all_frames()).unwrap();
+    assert_eq!((p.frames, img.frames.len()), (1, 1));
+    assert_eq!(img.frames[0].delay_ms, 70);
+}
+
+/// Longer mutation run over every small fixture; run with
+/// `cargo test --release --no-default-features --lib mutation_fuzz -- --ignored`.
+#[test]
+#[ignore]
+fn mutation_fuzz() {
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for name in [
+        "tiny-1x1.jpg",
+        "cmyk-small.jpg",
+        "static.gif",
+        "animated-transparent.gif",
+        "rle8.bmp",
+        "palette-alpha.png",
+        "lossy.webp",
+        "animated.webp",
+        "lossless-alpha.webp",
+        "photo.heic",
+        "photo.avif",
+        "photo.tif",
+        "orientation-6.jpg",
+    ] {
+        let clean = fixture(name);
+        for round in 0..300 {
+            let mut b = clean.clone();
+            let n = 1 + (next() % 16) as usize;
+            for _ in 0..n {
+                let i = (next() as usize) % b.len();
+                b[i] = next() as u8;
+            }
+            if round % 10 == 0 {
+                let cut = (next() as usize) % b.len();
+                b.truncate(cut.max(1));
+            }
+            if let Ok(p) = probe(&b, &limits()) {
+                let _ = info_json(&b, &p);
+                if let Err(e) = decode(&b, &p, &all_frames()) {
+                    assert_eq!(e.code.http_status(), 400, "{name}: {e:?}");
+                }
+            }
+        }
+    }
+}

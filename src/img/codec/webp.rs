@@ -14,6 +14,8 @@ pub(super) struct Meta<'a> {
     pub height: u32,
     pub has_alpha: bool,
     pub frames: u32,
+    /// Whether the file is an animation (ANMF frames), even of one frame.
+    pub animated: bool,
     /// The first `VP8 ` (lossy) bitstream, if any.
     pub vp8: Option<&'a [u8]>,
     pub lossless: bool,
@@ -39,6 +41,7 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Meta<'_>, Error> {
                 m.height = super::le24(data, 7).unwrap_or(0) + 1;
             }
             b"ANMF" => {
+                m.animated = true;
                 m.frames += 1;
                 if m.vp8.is_none() && data.len() > 16 {
                     walk_chunks(&data[16..], &mut |k, d| {
@@ -242,7 +245,7 @@ pub(super) fn decode(
     opts: &super::DecodeOptions,
 ) -> Result<Image, Error> {
     let meta = parse(bytes)?;
-    let mut image = if probe.frames > 1 {
+    let mut image = if meta.animated {
         decode_animated(bytes, probe, opts.all_frames)?
     } else {
         let img = ::webp::Decoder::new(bytes)
@@ -378,12 +381,13 @@ fn config(quality: u8, lossless: bool) -> Result<sys::WebPConfig, Error> {
 pub(super) fn encode(image: &Image, quality: u8, lossless: bool) -> Result<Vec<u8>, Error> {
     let cfg = config(quality, lossless)?;
     if image.frames.len() > 1 {
-        let out = encode_animated(image, &cfg)?;
         // libwebp's animation encoder drops frames identical to the previous
         // one (adding their delay to it); fall back to one full frame each
         // so that the frame count and every delay are kept.
-        if parse(&out).map(|m| m.frames as usize).ok() == Some(image.frames.len()) {
-            return Ok(out);
+        if let Ok(out) = encode_animated(image, &cfg) {
+            if parse(&out).map(|m| m.frames as usize).ok() == Some(image.frames.len()) {
+                return Ok(out);
+            }
         }
         return encode_muxed(image, &cfg);
     }
