@@ -338,14 +338,7 @@ mod tests {
         );
         // A decoder that shrank 1000×500 to 250×125 (≥ 160×80): same result
         // size and nearly the same pixels as a full decode.
-        let full = execute(
-            still(1000, 500),
-            &p,
-            (1000, 500),
-            false,
-            &Limits::default(),
-        )
-        .unwrap();
+        let full = execute(still(1000, 500), &p, (1000, 500), false, &Limits::default()).unwrap();
         let shrunk_src = resample(&gradient(1000, 500), None, 250, 125).unwrap();
         let small = Image {
             frames: vec![shrunk_src],
