@@ -6,21 +6,32 @@ use crate::img::frame::Frame;
 /// Hue threshold in degrees.
 const THRESHOLD: f64 = 30.0;
 
+/// `60 / d` for every possible `max − min`, so that a hue costs a
+/// multiplication instead of a division.
+fn sixty_over() -> [f64; 256] {
+    let mut t = [0.0; 256];
+    for (d, v) in t.iter_mut().enumerate().skip(1) {
+        *v = 60.0 / d as f64;
+    }
+    t
+}
+
 /// HSV hue in degrees, `0 ≤ hue < 360`; 0 for grey.
-fn hue(r: u8, g: u8, b: u8) -> f64 {
-    let (r, g, b) = (f64::from(r), f64::from(g), f64::from(b));
+fn hue(table: &[f64; 256], r: u8, g: u8, b: u8) -> f64 {
     let max = r.max(g).max(b);
     let min = r.min(g).min(b);
     let d = max - min;
-    if d == 0.0 {
+    if d == 0 {
         return 0.0;
     }
+    let k = table[usize::from(d)];
+    let (rf, gf, bf) = (f64::from(r), f64::from(g), f64::from(b));
     let h = if max == r {
-        60.0 * ((g - b) / d)
+        (gf - bf) * k
     } else if max == g {
-        60.0 * ((b - r) / d + 2.0)
+        (bf - rf) * k + 120.0
     } else {
-        60.0 * ((r - g) / d + 4.0)
+        (rf - gf) * k + 240.0
     };
     if h < 0.0 {
         h + 360.0
@@ -31,17 +42,18 @@ fn hue(r: u8, g: u8, b: u8) -> f64 {
 
 /// The `RRGGBB` result for a frame (alpha ignored).
 pub fn average_hue(frame: &Frame) -> [u8; 3] {
+    let table = sixty_over();
     let ch = frame.format.channels();
     let pixels = || frame.data.chunks_exact(ch);
     let n = pixels().len();
     if n == 0 {
         return [0, 0, 0];
     }
-    let avg = pixels().map(|p| hue(p[0], p[1], p[2])).sum::<f64>() / n as f64;
+    let avg = pixels().map(|p| hue(&table, p[0], p[1], p[2])).sum::<f64>() / n as f64;
     let mut sum = [0u64; 3];
     let mut count = 0u64;
     for p in pixels() {
-        if (hue(p[0], p[1], p[2]) - avg).abs() > THRESHOLD {
+        if (hue(&table, p[0], p[1], p[2]) - avg).abs() > THRESHOLD {
             for c in 0..3 {
                 sum[c] += u64::from(p[c]);
             }
@@ -114,8 +126,12 @@ mod tests {
             delay_ms: 0,
         };
         assert_eq!(average_hue(&f), [0, 255, 0]);
-        assert!((hue(255, 0, 0) - 0.0).abs() < 1e-9);
-        assert!((hue(0, 0, 255) - 240.0).abs() < 1e-9);
-        assert!((hue(255, 0, 255) - 300.0).abs() < 1e-9);
+        let t = sixty_over();
+        assert!((hue(&t, 255, 0, 0) - 0.0).abs() < 1e-9);
+        assert!((hue(&t, 0, 0, 255) - 240.0).abs() < 1e-9);
+        assert!((hue(&t, 0, 255, 0) - 120.0).abs() < 1e-9);
+        assert!((hue(&t, 255, 255, 0) - 60.0).abs() < 1e-9);
+        assert!((hue(&t, 0, 255, 255) - 180.0).abs() < 1e-9);
+        assert!((hue(&t, 255, 0, 255) - 300.0).abs() < 1e-9);
     }
 }
