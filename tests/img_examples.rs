@@ -691,10 +691,12 @@ fn grammar_errors() {
     let e = err(b"just some text, not an image", "image/resize,w_100");
     assert_ec(&e, ErrorCode::BadRequest, Some("0040-00000005"));
     assert_eq!(e.message, "This image format is not supported.");
-    let e = err(src, "image/watermark,text_SGVsbG8gV29ybGQ");
-    assert_eq!(e.code, ErrorCode::NotImplemented);
-    // #92, #93: watermark parameters are validated even though drawing is not
-    // implemented yet.
+    // A text watermark draws onto the image and keeps its size.
+    let plain = ok(src, "image/format,png");
+    let marked = ok(src, "image/watermark,text_SGVsbG8gV29ybGQ/format,png");
+    assert_eq!(shape(&marked), shape(&plain));
+    assert_ne!(marked.bytes, plain.bytes);
+    // #92, #93: watermark parameters are validated.
     assert_ec(
         &err(src, "image/watermark,t_50"),
         ErrorCode::InvalidArgument,
@@ -754,8 +756,15 @@ fn shrink_on_load_matches_full_decode() {
         let probe = codec::probe(&src, &Limits::default()).unwrap();
         let full = codec::decode(&src, &probe, &codec::DecodeOptions::default()).unwrap();
         let plan = img::plan::parse(process, &NoResources).unwrap();
-        let reference =
-            pipeline::execute(full, &plan, (1200, 800), false, &Limits::default()).unwrap();
+        let reference = pipeline::execute(
+            full,
+            &plan,
+            (1200, 800),
+            false,
+            &ossimg::img::NoResources,
+            &Limits::default(),
+        )
+        .unwrap();
         let slow = &reference.frames[0];
         assert_eq!(
             (fast.width, fast.height),

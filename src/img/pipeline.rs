@@ -20,15 +20,6 @@ pub fn run(
     resources: &dyn Resources,
     limits: &Limits,
 ) -> Result<Output, Error> {
-    // Watermarks would read `resources`; they are not executed yet.
-    let _ = resources;
-    if plan.ops.iter().any(|op| matches!(op, Op::Watermark(_))) {
-        return Err(Error::new(
-            ErrorCode::NotImplemented,
-            None,
-            "The watermark action is not implemented.",
-        ));
-    }
     let probe = codec::probe(source, limits)?;
     if plan.report == Some(Report::Info) {
         return Ok(Output {
@@ -81,7 +72,7 @@ pub fn run(
             content_type: JSON,
         });
     }
-    let image = execute(image, plan, logical, animated, limits)?;
+    let image = execute(image, plan, logical, animated, resources, limits)?;
     encode(image, plan, &probe, limits)
 }
 
@@ -147,10 +138,16 @@ pub fn execute(
     plan: &Plan,
     mut logical: (u32, u32),
     animated: bool,
+    resources: &dyn Resources,
     limits: &Limits,
 ) -> Result<Image, Error> {
     for op in &plan.ops {
-        if let Op::Resize(resize) = op {
+        if let Op::Watermark(w) = op {
+            // A watermark works on the whole image: it decides per frame
+            // itself and fetches its own objects.
+            ensure_full_size(&mut image, logical)?;
+            crate::img::watermark::apply(&mut image, w, resources, limits)?;
+        } else if let Op::Resize(resize) = op {
             let geom = resize.geometry(logical.0, logical.1, animated);
             for frame in &mut image.frames {
                 if geom != Geometry::Keep || (frame.width, frame.height) != logical {
@@ -197,13 +194,7 @@ fn apply_op(op: &Op, frame: &mut Frame) -> Result<(), Error> {
         Op::Contrast(c) => c.apply(frame),
         Op::Sharpen(s) => s.apply(frame)?,
         Op::Resize(_) => return Err(super::ops::internal("resize reached apply_op")),
-        Op::Watermark(_) => {
-            return Err(Error::new(
-                ErrorCode::NotImplemented,
-                None,
-                "The watermark action is not implemented.",
-            ))
-        }
+        Op::Watermark(_) => return Err(super::ops::internal("watermark reached apply_op")),
     }
     Ok(())
 }
@@ -280,7 +271,14 @@ mod tests {
     }
 
     fn run_on(s: &str, w: u32, h: u32) -> Result<Image, Error> {
-        execute(still(w, h), &plan(s), (w, h), false, &Limits::default())
+        execute(
+            still(w, h),
+            &plan(s),
+            (w, h),
+            false,
+            &crate::img::NoResources,
+            &Limits::default(),
+        )
     }
 
     fn size(img: &Image) -> (u32, u32) {
@@ -338,13 +336,29 @@ mod tests {
         );
         // A decoder that shrank 1000×500 to 250×125 (≥ 160×80): same result
         // size and nearly the same pixels as a full decode.
-        let full = execute(still(1000, 500), &p, (1000, 500), false, &Limits::default()).unwrap();
+        let full = execute(
+            still(1000, 500),
+            &p,
+            (1000, 500),
+            false,
+            &crate::img::NoResources,
+            &Limits::default(),
+        )
+        .unwrap();
         let shrunk_src = resample(&gradient(1000, 500), None, 250, 125).unwrap();
         let small = Image {
             frames: vec![shrunk_src],
             loop_count: 0,
         };
-        let shrunk = execute(small, &p, (1000, 500), false, &Limits::default()).unwrap();
+        let shrunk = execute(
+            small,
+            &p,
+            (1000, 500),
+            false,
+            &crate::img::NoResources,
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!(size(&full), (150, 80));
         assert_eq!(size(&shrunk), (150, 80));
         // Round-off of 500/160 vs 125/80 source pixels per output pixel:
@@ -362,6 +376,7 @@ mod tests {
             &plan("image/bright,10"),
             (100, 50),
             false,
+            &crate::img::NoResources,
             &Limits::default(),
         )
         .unwrap();
@@ -385,6 +400,7 @@ mod tests {
             &plan("image/resize,w_160"),
             (320, 240),
             true,
+            &crate::img::NoResources,
             &Limits::default(),
         )
         .unwrap();
@@ -400,6 +416,7 @@ mod tests {
             &plan("image/resize,w_640,limit_0"),
             (320, 240),
             true,
+            &crate::img::NoResources,
             &Limits::default(),
         )
         .unwrap();
@@ -465,7 +482,7 @@ mod tests {
             for s in plans {
                 let p = plan(s);
                 let predicted = predict(&p, (w, h), false, &l);
-                let ran = execute(still(w, h), &p, (w, h), false, &l);
+                let ran = execute(still(w, h), &p, (w, h), false, &crate::img::NoResources, &l);
                 match (predicted, ran) {
                     (Ok(size_a), Ok(img)) => assert_eq!(size_a, size(&img), "{s} on {w}x{h}"),
                     (Err(a), Err(b)) => assert_eq!(a, b, "{s} on {w}x{h}"),
@@ -496,7 +513,14 @@ mod tests {
             if let Ok(p) = crate::img::plan::parse(&s, &NoResources) {
                 let reparsed = crate::img::plan::parse(&p.to_string(), &NoResources);
                 assert_eq!(reparsed.as_ref(), Ok(&p), "{s} -> {p}");
-                let _ = execute(still(3, 2), &p, (3, 2), false, &Limits::default());
+                let _ = execute(
+                    still(3, 2),
+                    &p,
+                    (3, 2),
+                    false,
+                    &crate::img::NoResources,
+                    &Limits::default(),
+                );
             }
         }
     }

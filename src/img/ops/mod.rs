@@ -15,7 +15,6 @@ pub mod resize;
 pub mod rotate;
 pub mod rounded_corners;
 pub mod sharpen;
-pub mod watermark;
 
 use crate::img::frame::{Frame, PixelFormat};
 use crate::img::plan::args::Rgb;

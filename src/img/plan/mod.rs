@@ -22,7 +22,7 @@ use crate::img::ops::resize::{Resize, Sizing};
 use crate::img::ops::rotate::Rotate;
 use crate::img::ops::rounded_corners::RoundedCorners;
 use crate::img::ops::sharpen::Sharpen;
-use crate::img::ops::watermark::Watermark;
+use crate::img::watermark::{self, Params as Watermark};
 use crate::img::{Error, ErrorCode, Resources};
 
 pub use args::Args;
@@ -55,7 +55,7 @@ pub enum Op {
     Contrast(Contrast),
     /// `sharpen`.
     Sharpen(Sharpen),
-    /// `watermark` (validated; not executed yet).
+    /// `watermark`.
     Watermark(Box<Watermark>),
 }
 
@@ -66,7 +66,7 @@ impl Op {
         match self {
             Op::Resize(r) => !matches!(r.sizing, Sizing::Percent(_)),
             Op::Crop(_) | Op::IndexCrop(_) => true,
-            Op::Watermark(w) => w.keeps_animation(),
+            Op::Watermark(w) => watermark::keeps_animation(w),
             _ => false,
         }
     }
@@ -293,7 +293,7 @@ fn parse_image(body: &str) -> Result<Plan, Error> {
             "sharpen" => plan.ops.push(Op::Sharpen(Sharpen::parse(&args)?)),
             "watermark" => plan
                 .ops
-                .push(Op::Watermark(Box::new(Watermark::parse(&args)?))),
+                .push(Op::Watermark(Box::new(watermark::parse_args(&args)?))),
             "auto-orient" => plan.auto_orient = Some(parse_auto_orient(&args)?),
             "format" => {
                 plan.format = Some(parse_format(&args)?);
