@@ -29,6 +29,7 @@ const SOURCE_KEYS: &[&str] = &["img/hasky.jpeg", "img/哈士奇 1.jpeg"];
 /// this list and the directories in step.
 const FIXTURES: &[&str] = &[
     "android/get_object_process",
+    "android/get_object_process_cname",
     "android/get_object_process_path_style",
     "android/image_persist",
     "android/presign_process",
@@ -41,6 +42,7 @@ const FIXTURES: &[&str] = &[
     "ios/image_persist_v4",
     "ios/presign_process",
     "ios/presign_process_cjk_key",
+    "ios/presign_process_cname",
     "ios/public_url_process",
 ];
 
@@ -110,8 +112,9 @@ impl Fixture {
 }
 
 /// A server with the test credential and a clock skew allowance of a century,
-/// so the fixtures' fixed dates are accepted whenever the test runs.
-fn new_app() -> TestApp {
+/// so the fixtures' fixed dates are accepted whenever the test runs; `cname`
+/// maps custom domains to buckets (fixture `setup.cname`).
+fn new_app(cname: &Value) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = Config {
         data: dir.path().to_path_buf(),
@@ -121,6 +124,14 @@ fn new_app() -> TestApp {
             security_token: None,
         }],
         max_clock_skew_secs: 100 * 365 * 24 * 3600,
+        cname: cname
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(host, b)| (host.clone(), b.as_str().expect("bucket").to_string()))
+                    .collect()
+            })
+            .unwrap_or_default(),
         ..Config::default()
     };
     let store = Store::open(dir.path()).expect("store");
@@ -289,14 +300,14 @@ async fn replay(name: &str) {
     let f = Fixture::load(name);
     let public = f.json["setup"]["bucket_acl"] == "public-read";
 
-    let app = new_app();
+    let app = new_app(&f.json["setup"]["cname"]);
     setup(&app, public).await;
     let r = app.send(f.request(f.str("target"), &f.headers())).await;
     check_success(&app, &f, &r).await;
 
     // Negative: a fresh server with a private bucket, and the request with a
     // broken signature (anonymous URLs: unchanged, refused by the ACL).
-    let app = new_app();
+    let app = new_app(&f.json["setup"]["cname"]);
     setup(&app, false).await;
     let r = if f.auth() == "anonymous" {
         app.send(f.request(f.str("target"), &f.headers())).await
@@ -334,6 +345,7 @@ replay_tests! {
     ios_public_url_process => "ios/public_url_process",
     ios_presign_process => "ios/presign_process",
     ios_presign_process_cjk_key => "ios/presign_process_cjk_key",
+    ios_presign_process_cname => "ios/presign_process_cname",
     ios_get_object_process => "ios/get_object_process",
     ios_get_object_process_path_style => "ios/get_object_process_path_style",
     ios_get_object_process_v4 => "ios/get_object_process_v4",
@@ -343,6 +355,7 @@ replay_tests! {
     android_presign_process => "android/presign_process",
     android_presign_process_cjk_key => "android/presign_process_cjk_key",
     android_get_object_process => "android/get_object_process",
+    android_get_object_process_cname => "android/get_object_process_cname",
     android_get_object_process_path_style => "android/get_object_process_path_style",
     android_image_persist => "android/image_persist",
 }
