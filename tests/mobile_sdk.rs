@@ -358,11 +358,6 @@ replay_tests! {
     android_get_object_process => "android/get_object_process",
     android_get_object_process_cname => "android/get_object_process_cname",
     android_get_object_process_path_style => "android/get_object_process_path_style",
-    #[ignore = "server: V4 header auth insists on x-oss-date (403 AccessDenied, \
-        \"Signature V4 requires the x-oss-date header.\"); this Android OSSV4Signer \
-        sends the ISO 8601 time only as `Date: 20261121T120000Z`. Needed in \
-        src/oss/auth/v4.rs: without x-oss-date, take the request time from a \
-        Date header in ISO 8601 basic form"]
     android_get_object_process_v4 => "android/get_object_process_v4",
     android_image_persist => "android/image_persist",
 }

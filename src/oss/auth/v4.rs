@@ -221,9 +221,13 @@ pub(crate) fn verify_header(
     check_token(req, &cred, TokenOrder::Header)?;
     check_payload_hash(req)?;
 
-    let date_time = header(req, "x-oss-date").ok_or_else(|| AuthError::AccessDenied {
-        message: "Signature V4 requires the x-oss-date header.".to_owned(),
-    })?;
+    // The Android SDK's V4 signer puts the ISO 8601 basic time in `Date`
+    // and sends no `x-oss-date`; accept that form of `Date` as a fallback.
+    let date_time = header(req, "x-oss-date")
+        .or_else(|| header(req, "date").filter(|d| is_iso_basic(d)))
+        .ok_or_else(|| AuthError::AccessDenied {
+            message: "Signature V4 requires the x-oss-date header.".to_owned(),
+        })?;
     let request_time = parse_date(date_time, &scope).ok_or_else(|| AuthError::InvalidArgument {
         message: "x-oss-date is not a valid date of the credential scope.".to_owned(),
         name: "x-oss-date".to_owned(),
@@ -293,4 +297,13 @@ mod tests {
             );
         }
     }
+}
+
+/// Whether a value has the shape `YYYYMMDDTHHMMSSZ`.
+fn is_iso_basic(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() == 16
+        && b[8] == b'T'
+        && b[15] == b'Z'
+        && b[..8].iter().chain(&b[9..15]).all(u8::is_ascii_digit)
 }
