@@ -249,6 +249,15 @@ pub(crate) fn verify_header(
     })
 }
 
+/// Whether a value has the shape `YYYYMMDDTHHMMSSZ`.
+fn is_iso_basic(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() == 16
+        && b[8] == b'T'
+        && b[15] == b'Z'
+        && b[..8].iter().chain(&b[9..15]).all(u8::is_ascii_digit)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,13 +306,4 @@ mod tests {
             );
         }
     }
-}
-
-/// Whether a value has the shape `YYYYMMDDTHHMMSSZ`.
-fn is_iso_basic(v: &str) -> bool {
-    let b = v.as_bytes();
-    b.len() == 16
-        && b[8] == b'T'
-        && b[15] == b'Z'
-        && b[..8].iter().chain(&b[9..15]).all(u8::is_ascii_digit)
 }
