@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Response, StatusCode};
-use base64::Engine;
 use bytes::Bytes;
 use tokio::io::AsyncReadExt;
 
@@ -241,65 +240,6 @@ pub async fn get(ctx: &Ctx) -> ApiResult<Response<Body>> {
     image_response(ctx, &info, &out)
 }
 
-/// Decodes a `sys/saveas` value: standard or URL-safe Base64, padded or not.
-fn decode_b64(value: &str, name: &str) -> ApiResult<String> {
-    let cleaned: String = value
-        .trim()
-        .trim_end_matches('=')
-        .chars()
-        .map(|c| match c {
-            '-' => '+',
-            '_' => '/',
-            c => c,
-        })
-        .collect();
-    base64::engine::general_purpose::STANDARD_NO_PAD
-        .decode(cleaned.as_bytes())
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| {
-            OssError::invalid_argument(
-                format!("The value: {value} of parameter: {name} is invalid."),
-                name,
-                value,
-            )
-            .into()
-        })
-}
-
-/// The target of a `sys/saveas`.
-#[derive(Debug, PartialEq, Eq)]
-struct SaveAs {
-    object: String,
-    bucket: Option<String>,
-}
-
-/// Splits a POST processing string at `|sys/saveas,` (image-processing.md §2.9).
-fn split_saveas(process: &str) -> ApiResult<(String, Option<SaveAs>)> {
-    let Some(idx) = process.find("|sys/saveas") else {
-        return Ok((process.to_string(), None));
-    };
-    let head = process[..idx].to_string();
-    let args = process[idx + "|sys/saveas".len()..].trim_start_matches(',');
-    let mut object = None;
-    let mut bucket = None;
-    for arg in args.split(',').filter(|a| !a.is_empty()) {
-        if let Some(v) = arg.strip_prefix("o_") {
-            object = Some(decode_b64(v, "o")?);
-        } else if let Some(v) = arg.strip_prefix("b_") {
-            bucket = Some(decode_b64(v, "b")?);
-        }
-    }
-    let object = object.ok_or_else(|| {
-        ApiError::from(OssError::with_message(
-            OssErrorCode::MissingArgument,
-            "sys/saveas needs the target object (o_).",
-        ))
-    })?;
-    Ok((head, Some(SaveAs { object, bucket })))
-}
-
 /// `POST /<key>?x-oss-process` with `x-oss-process=...` in the body.
 pub async fn post(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>> {
     let (bucket, key) = object_target(ctx)?;
@@ -318,12 +258,13 @@ pub async fn post(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>> {
             "",
         ))
     })?;
-    let process = decode_process(raw)?;
-    let (process, saveas) = split_saveas(&process)?;
-    let Some(save) = saveas else {
-        let (info, out) = render(ctx, &bucket, &key, &process).await?;
+    let decoded = decode_process(raw)?;
+    let (process, saveas) = img::plan::split_saveas(&decoded);
+    let Some(args) = saveas else {
+        let (info, out) = render(ctx, &bucket, &key, process).await?;
         return image_response(ctx, &info, &out);
     };
+    let save = img::plan::saveas::parse_saveas(args)?;
     let target_bucket = save.bucket.clone().unwrap_or_else(|| bucket.clone());
     if !valid_bucket_name(&target_bucket) {
         return Err(OssError::new(OssErrorCode::InvalidBucketName)
@@ -342,7 +283,7 @@ pub async fn post(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>> {
             .map(|i| i.acl);
         ctx.check_write(tb.acl, object_acl)?;
     }
-    let (_, out) = render(ctx, &bucket, &key, &process).await?;
+    let (_, out) = render(ctx, &bucket, &key, process).await?;
     if out.content_type == "application/json" {
         return Err(OssError::with_message(
             OssErrorCode::InvalidArgument,
@@ -382,47 +323,4 @@ pub async fn post(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>> {
             .header("content-length", json.len().to_string()),
         Body::from(json),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base64_in_every_spelling() {
-        // "img/cat_small.jpg" standard padded, URL-safe, unpadded.
-        assert_eq!(
-            decode_b64("aW1nL2NhdF9zbWFsbC5qcGc=", "o").ok().as_deref(),
-            Some("img/cat_small.jpg")
-        );
-        assert_eq!(
-            decode_b64("aW1nL2NhdF9zbWFsbC5qcGc", "o").ok().as_deref(),
-            Some("img/cat_small.jpg")
-        );
-        // A value whose standard form contains '/' and '+'.
-        let std = base64::engine::general_purpose::STANDARD.encode("a?>b~~");
-        let url = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("a?>b~~");
-        assert_eq!(decode_b64(&std, "o").ok().as_deref(), Some("a?>b~~"));
-        assert_eq!(decode_b64(&url, "o").ok().as_deref(), Some("a?>b~~"));
-        assert!(decode_b64("!!!", "o").is_err());
-    }
-
-    #[test]
-    fn saveas_split() {
-        let (p, s) =
-            split_saveas("image/resize,w_50|sys/saveas,o_aW1nL2NhdF9zbWFsbC5qcGc=,b_b3NzMi12MXg=")
-                .expect("valid");
-        assert_eq!(p, "image/resize,w_50");
-        assert_eq!(
-            s,
-            Some(SaveAs {
-                object: "img/cat_small.jpg".into(),
-                bucket: Some("oss2-v1x".into())
-            })
-        );
-        let (p, s) = split_saveas("image/resize,w_50").expect("valid");
-        assert_eq!(p, "image/resize,w_50");
-        assert!(s.is_none());
-        assert!(split_saveas("image/resize,w_50|sys/saveas,b_YQ").is_err());
-    }
 }
