@@ -12,6 +12,7 @@
 #   scripts/fuzz.sh repro <target> <file>
 # The corpus (fuzz/corpus/<target>) is seeded from fuzz/seeds/ and, for the
 # decoders, from fixtures/images/. Build output goes to ${FUZZ_TARGET_DIR}.
+# Extra libFuzzer flags go in FUZZ_ARGS (e.g. FUZZ_ARGS="-max_len=65536 -jobs=2").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -61,7 +62,7 @@ for t in "${TARGETS[@]}"; do
   seed "$t"
   echo "=== $t: ${SECONDS_EACH}s"
   if ! cargo fuzz run "${FLAGS[@]}" "$t" "corpus/$t" -- \
-      -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1; then
+      -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 ${FUZZ_ARGS:-}; then
     echo "!!! $t found a crash: see fuzz/artifacts/$t/"
     status=1
   fi
