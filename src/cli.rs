@@ -13,7 +13,7 @@ mod server_cli {
     use std::path::PathBuf;
     use std::process::ExitCode;
 
-    use ossimg::config::{Config, CredentialConfig};
+    use ossimg::config::{Config, CredentialConfig, LogFormat};
     use ossimg::server::{self, credentials, AppState, Credentials};
     use ossimg::storage::Store;
 
@@ -26,12 +26,23 @@ mod server_cli {
         pub access_key_secret: Option<String>,
     }
 
-    /// Defaults, then the file, then env and flags.
+    /// Defaults, then the file, then `OSSIMG_*` env, then flags; validated.
     fn load_config(o: &Overrides) -> Result<Config, String> {
-        let mut config = match &o.config {
-            Some(path) => Config::from_file(path).map_err(|e| e.to_string())?,
-            None => Config::default(),
-        };
+        let mut env = Vec::new();
+        for (name, value) in std::env::vars_os() {
+            let Some(name) = name.to_str() else { continue };
+            if !name.starts_with(ossimg::config::ENV_PREFIX) {
+                continue;
+            }
+            match value.into_string() {
+                Ok(v) => env.push((name.to_string(), v)),
+                Err(_) => return Err(format!("{name} is not valid UTF-8")),
+            }
+        }
+        for name in Config::unknown_env(env.iter().map(|(n, _)| n.as_str())) {
+            eprintln!("ossimg: warning: ignoring {name}, which is not a configuration key");
+        }
+        let mut config = Config::layered(o.config.as_deref(), env).map_err(|e| e.to_string())?;
         if let Some(l) = &o.listen {
             config.listen = l.clone();
         }
@@ -64,7 +75,6 @@ mod server_cli {
 
     /// `ossimg serve`.
     pub fn serve(o: Overrides) -> ExitCode {
-        init_tracing();
         let mut config = match load_config(&o) {
             Ok(c) => c,
             Err(e) => {
@@ -72,6 +82,7 @@ mod server_cli {
                 return ExitCode::from(2);
             }
         };
+        init_tracing(&config);
         if config.credentials.is_empty() {
             match credentials::load_or_generate(&config.data) {
                 Ok((cred, created)) => {
@@ -119,7 +130,10 @@ mod server_cli {
                 return ExitCode::from(1);
             }
         };
-        match runtime.block_on(server::run(state)) {
+        let result = runtime.block_on(server::run(state));
+        // Do not wait for image jobs whose requests were abandoned.
+        runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+        match result {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("ossimg: {e}");
@@ -133,7 +147,7 @@ mod server_cli {
         match load_config(&o) {
             Ok(c) => {
                 if print {
-                    println!("{c:#?}");
+                    print!("{}", c.to_toml_masked());
                 }
                 ExitCode::SUCCESS
             }
@@ -144,13 +158,16 @@ mod server_cli {
         }
     }
 
-    fn init_tracing() {
-        let filter = tracing_subscriber::EnvFilter::try_from_env("OSSIMG_LOG")
-            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-        let _ = tracing_subscriber::fmt()
+    fn init_tracing(config: &Config) {
+        let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        let builder = tracing_subscriber::fmt()
             .with_env_filter(filter)
-            .with_writer(std::io::stderr)
-            .try_init();
+            .with_writer(std::io::stderr);
+        let _ = match config.log_format {
+            LogFormat::Text => builder.try_init(),
+            LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        };
     }
 }
 

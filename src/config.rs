@@ -1,15 +1,19 @@
 //! Server configuration: defaults, then the TOML file, then `OSSIMG_*`
-//! environment variables and flags (the binary applies the last two).
+//! environment variables, then flags (the binary applies the flags).
+//!
+//! Every key of [`Config`] can be set in the file under its own name or in the
+//! environment as `OSSIMG_<KEY>` (upper case); see [`KEYS`] and the sample
+//! `ossimg.toml` at the repository root.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::img::Limits;
 
 /// One access key.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialConfig {
     /// AccessKeyId.
@@ -17,12 +21,23 @@ pub struct CredentialConfig {
     /// AccessKeySecret.
     pub access_key_secret: String,
     /// STS token that requests with this key must carry.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_token: Option<String>,
 }
 
+/// How log lines are written to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
 /// The whole configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Address to listen on (`OSSIMG_LISTEN`).
@@ -33,15 +48,8 @@ pub struct Config {
     pub region: String,
     /// Owner ID shown in `<Owner>` elements.
     pub owner_id: String,
-    /// Access keys. When empty, a key pair is generated in the data dir.
-    pub credentials: Vec<CredentialConfig>,
-    /// Host suffixes under which the first label is a bucket.
-    pub virtual_host_suffixes: Vec<String>,
-    /// Hosts that always mean path style.
-    pub path_style_hosts: Vec<String>,
-    /// Host → bucket for CNAME access.
-    pub cname: HashMap<String, String>,
     /// Bucket for hosts that match nothing else.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_bucket: Option<String>,
     /// Largest allowed clock difference, seconds.
     pub max_clock_skew_secs: u64,
@@ -55,6 +63,31 @@ pub struct Config {
     pub queue: usize,
     /// Largest processed source, bytes.
     pub max_source_bytes: u64,
+    /// Log filter in `tracing` `EnvFilter` syntax, e.g. `info` or
+    /// `warn,ossimg::access=info`.
+    pub log: String,
+    /// Log line format.
+    pub log_format: LogFormat,
+    /// Seconds between the shutdown signal and closing the listener, during
+    /// which `/-/ready` answers 503 but requests are still served.
+    pub shutdown_delay_secs: u64,
+    /// Seconds that in-flight requests get to finish once the listener is
+    /// closed; then the process exits anyway.
+    pub shutdown_timeout_secs: u64,
+    /// Seconds a client may take to send a request's headers.
+    pub header_read_timeout_secs: u64,
+    /// Seconds a request body may stall between two chunks.
+    pub body_read_timeout_secs: u64,
+    /// Largest total size of a request's headers, bytes (431 beyond).
+    pub max_header_bytes: usize,
+    /// Host suffixes under which the first label is a bucket.
+    pub virtual_host_suffixes: Vec<String>,
+    /// Hosts that always mean path style.
+    pub path_style_hosts: Vec<String>,
+    /// Access keys. When empty, a key pair is generated in the data dir.
+    pub credentials: Vec<CredentialConfig>,
+    /// Host → bucket for CNAME access.
+    pub cname: HashMap<String, String>,
 }
 
 impl Default for Config {
@@ -64,10 +97,6 @@ impl Default for Config {
             data: PathBuf::from("./data"),
             region: "cn-hangzhou".into(),
             owner_id: "1234567890123456".into(),
-            credentials: Vec::new(),
-            virtual_host_suffixes: vec!["localhost".into(), "aliyuncs.com".into()],
-            path_style_hosts: vec!["localhost".into()],
-            cname: HashMap::new(),
             default_bucket: None,
             max_clock_skew_secs: 900,
             idempotent_create_bucket: false,
@@ -75,8 +104,81 @@ impl Default for Config {
             workers: 0,
             queue: 64,
             max_source_bytes: Limits::default().max_source_bytes,
+            log: "info".into(),
+            log_format: LogFormat::Text,
+            shutdown_delay_secs: 0,
+            shutdown_timeout_secs: 30,
+            header_read_timeout_secs: 10,
+            body_read_timeout_secs: 60,
+            max_header_bytes: 64 * 1024,
+            virtual_host_suffixes: vec!["localhost".into(), "aliyuncs.com".into()],
+            path_style_hosts: vec!["localhost".into()],
+            credentials: Vec::new(),
+            cname: HashMap::new(),
         }
     }
+}
+
+/// How an environment value is turned into a TOML value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvKind {
+    /// Taken as a string.
+    String,
+    /// Taken as a string; empty means unset.
+    OptionalString,
+    /// A decimal integer.
+    Integer,
+    /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
+    Bool,
+    /// Comma-separated strings, or a TOML array.
+    List,
+    /// Comma-separated `host=bucket` pairs, or a TOML inline table.
+    Map,
+    /// A TOML array of inline tables.
+    Tables,
+}
+
+/// Every configuration key with how its `OSSIMG_<KEY>` variable is read.
+pub const KEYS: &[(&str, EnvKind)] = &[
+    ("listen", EnvKind::String),
+    ("data", EnvKind::String),
+    ("region", EnvKind::String),
+    ("owner_id", EnvKind::String),
+    ("default_bucket", EnvKind::OptionalString),
+    ("max_clock_skew_secs", EnvKind::Integer),
+    ("idempotent_create_bucket", EnvKind::Bool),
+    ("cors", EnvKind::Bool),
+    ("workers", EnvKind::Integer),
+    ("queue", EnvKind::Integer),
+    ("max_source_bytes", EnvKind::Integer),
+    ("log", EnvKind::String),
+    ("log_format", EnvKind::String),
+    ("shutdown_delay_secs", EnvKind::Integer),
+    ("shutdown_timeout_secs", EnvKind::Integer),
+    ("header_read_timeout_secs", EnvKind::Integer),
+    ("body_read_timeout_secs", EnvKind::Integer),
+    ("max_header_bytes", EnvKind::Integer),
+    ("virtual_host_suffixes", EnvKind::List),
+    ("path_style_hosts", EnvKind::List),
+    ("credentials", EnvKind::Tables),
+    ("cname", EnvKind::Map),
+];
+
+/// Prefix of every configuration variable.
+pub const ENV_PREFIX: &str = "OSSIMG_";
+
+/// `OSSIMG_*` variables that are not configuration keys but are understood
+/// by the binary (`OSSIMG_CONFIG` names the file; the access key pair adds an
+/// owner key in front of `credentials`).
+pub const ENV_EXTRA: &[&str] = &[
+    "OSSIMG_CONFIG",
+    "OSSIMG_ACCESS_KEY_ID",
+    "OSSIMG_ACCESS_KEY_SECRET",
+];
+
+/// The environment variable of a key: `OSSIMG_` + the key in upper case.
+pub fn env_name(key: &str) -> String {
+    format!("{ENV_PREFIX}{}", key.to_ascii_uppercase())
 }
 
 /// A configuration that cannot be used.
@@ -98,6 +200,16 @@ pub enum ConfigError {
         /// What is wrong, naming the key.
         message: String,
     },
+    /// An environment variable holds a value its key cannot take.
+    #[error("invalid value for `{key}` in {var}: {message}")]
+    Env {
+        /// Key.
+        key: &'static str,
+        /// Variable.
+        var: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A value is out of range.
     #[error("invalid config value for `{key}`: {message}")]
     Invalid {
@@ -108,17 +220,22 @@ pub enum ConfigError {
     },
 }
 
+impl ConfigError {
+    /// The key the error is about, when known.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            ConfigError::Env { key, .. } | ConfigError::Invalid { key, .. } => Some(key),
+            _ => None,
+        }
+    }
+}
+
+const MASK: &str = "********";
+
 impl Config {
     /// Reads a TOML file over the defaults.
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Config::from_toml(&text).map_err(|message| ConfigError::Parse {
-            path: path.to_path_buf(),
-            message,
-        })
+        Config::layered(Some(path), std::iter::empty::<(String, String)>())
     }
 
     /// Parses TOML text over the defaults.
@@ -126,29 +243,143 @@ impl Config {
         toml::from_str(text).map_err(|e| e.to_string())
     }
 
+    /// Defaults, then the TOML file (if any), then the `OSSIMG_<KEY>`
+    /// variables found in `env`. Not validated: apply flags, then call
+    /// [`Config::validate`]. Variables that are not keys are ignored (see
+    /// [`Config::unknown_env`]).
+    pub fn layered(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                // Parse once for the schema so the message names the key and line.
+                Config::from_toml(&text).map_err(|message| ConfigError::Parse {
+                    path: path.to_path_buf(),
+                    message,
+                })?;
+                text.parse::<toml::Table>()
+                    .map_err(|e| ConfigError::Parse {
+                        path: path.to_path_buf(),
+                        message: e.to_string(),
+                    })?
+            }
+            None => toml::Table::new(),
+        };
+        let env: BTreeMap<String, String> = env.into_iter().collect();
+        for (key, kind) in KEYS {
+            let var = env_name(key);
+            let Some(raw) = env.get(&var) else { continue };
+            let value = env_value(*kind, raw).map_err(|message| ConfigError::Env {
+                key,
+                var: var.clone(),
+                message,
+            })?;
+            match value {
+                Some(v) => {
+                    // Check this key alone so the error names the variable.
+                    let mut one = toml::Table::new();
+                    one.insert((*key).to_string(), v.clone());
+                    toml::Value::Table(one)
+                        .try_into::<Config>()
+                        .map_err(|e| ConfigError::Env {
+                            key,
+                            var: var.clone(),
+                            message: e.message().trim().to_string(),
+                        })?;
+                    table.insert((*key).to_string(), v);
+                }
+                None => {
+                    table.remove(*key);
+                }
+            }
+        }
+        let config: Config =
+            toml::Value::Table(table)
+                .try_into()
+                .map_err(|e| ConfigError::Parse {
+                    path: file.map(Path::to_path_buf).unwrap_or_default(),
+                    message: e.to_string(),
+                })?;
+        Ok(config)
+    }
+
+    /// `OSSIMG_*` variables in `env` that are neither keys nor in [`ENV_EXTRA`].
+    pub fn unknown_env<'a>(env: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        env.into_iter()
+            .filter(|v| v.starts_with(ENV_PREFIX))
+            .filter(|v| !ENV_EXTRA.contains(v))
+            .filter(|v| !KEYS.iter().any(|(k, _)| env_name(k) == *v))
+            .map(str::to_string)
+            .collect()
+    }
+
     /// Checks value ranges.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key: &'static str, message: &str| {
+            Err(ConfigError::Invalid {
+                key,
+                message: message.to_string(),
+            })
+        };
         if self.listen.parse::<std::net::SocketAddr>().is_err() {
             return Err(ConfigError::Invalid {
                 key: "listen",
                 message: format!("`{}` is not an address like 127.0.0.1:8080", self.listen),
             });
         }
+        if self.data.as_os_str().is_empty() {
+            return invalid("data", "must not be empty");
+        }
         for c in &self.credentials {
             if c.access_key_id.is_empty() || c.access_key_secret.is_empty() {
-                return Err(ConfigError::Invalid {
-                    key: "credentials",
-                    message: "access_key_id and access_key_secret must not be empty".into(),
-                });
+                return invalid(
+                    "credentials",
+                    "access_key_id and access_key_secret must not be empty",
+                );
             }
         }
         if self.queue == 0 {
+            return invalid("queue", "must be at least 1");
+        }
+        if self.max_source_bytes == 0 {
+            return invalid("max_source_bytes", "must be at least 1");
+        }
+        if self.header_read_timeout_secs == 0 {
+            return invalid("header_read_timeout_secs", "must be at least 1");
+        }
+        if self.body_read_timeout_secs == 0 {
+            return invalid("body_read_timeout_secs", "must be at least 1");
+        }
+        if self.max_header_bytes < 1024 {
+            return invalid("max_header_bytes", "must be at least 1024");
+        }
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log) {
             return Err(ConfigError::Invalid {
-                key: "queue",
-                message: "must be at least 1".into(),
+                key: "log",
+                message: format!("`{}` is not a log filter: {e}", self.log),
             });
         }
         Ok(())
+    }
+
+    /// The configuration as TOML with secrets replaced by `********`.
+    pub fn to_toml_masked(&self) -> String {
+        let mut c = self.clone();
+        for cred in &mut c.credentials {
+            cred.access_key_secret = MASK.into();
+            if let Some(t) = &mut cred.security_token {
+                *t = MASK.into();
+            }
+        }
+        // Through `toml::Table` (sorted) so the `cname` map prints stably.
+        toml::Table::try_from(&c)
+            .and_then(|t| toml::to_string(&t))
+            .unwrap_or_else(|e| format!("# cannot render the configuration: {e}\n"))
     }
 
     /// Image limits derived from this configuration.
@@ -158,6 +389,57 @@ impl Config {
             ..Limits::default()
         }
     }
+}
+
+/// Turns an environment value into the TOML value for a key of `kind`
+/// (`None` = unset the key).
+fn env_value(kind: EnvKind, raw: &str) -> Result<Option<toml::Value>, String> {
+    use toml::Value;
+    let trimmed = raw.trim();
+    let toml_item = |what: &str| -> Result<Value, String> {
+        let doc = format!("v = {trimmed}");
+        doc.parse::<toml::Table>()
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .ok_or_else(|| format!("`{raw}` is not {what}"))
+    };
+    Ok(Some(match kind {
+        EnvKind::String => Value::String(raw.to_string()),
+        EnvKind::OptionalString if trimmed.is_empty() => return Ok(None),
+        EnvKind::OptionalString => Value::String(raw.to_string()),
+        EnvKind::Integer => Value::Integer(
+            trimmed
+                .parse::<i64>()
+                .map_err(|_| format!("`{raw}` is not an integer"))?,
+        ),
+        EnvKind::Bool => Value::Boolean(match trimmed.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => true,
+            "false" | "0" | "no" | "off" => false,
+            _ => return Err(format!("`{raw}` is not true or false")),
+        }),
+        EnvKind::List if trimmed.starts_with('[') => toml_item("a TOML array")?,
+        EnvKind::List => Value::Array(
+            trimmed
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| Value::String(s.to_string()))
+                .collect(),
+        ),
+        EnvKind::Map if trimmed.starts_with('{') => toml_item("a TOML inline table")?,
+        EnvKind::Map => {
+            let mut t = toml::Table::new();
+            for pair in trimmed.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                let (k, v) = pair
+                    .split_once('=')
+                    .ok_or_else(|| format!("`{pair}` is not host=bucket"))?;
+                t.insert(k.trim().to_string(), Value::String(v.trim().to_string()));
+            }
+            Value::Table(t)
+        }
+        EnvKind::Tables if trimmed.is_empty() => Value::Array(Vec::new()),
+        EnvKind::Tables => toml_item("a TOML array of inline tables")?,
+    }))
 }
 
 #[cfg(test)]

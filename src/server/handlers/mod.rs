@@ -72,7 +72,10 @@ const OBJECT_LATER: &[&str] = &[
 /// Entry point for every request.
 pub async fn dispatch(State(state): State<AppState>, req: Request) -> Response<Body> {
     let started = Instant::now();
-    let request_id = new_request_id();
+    let request_id = req
+        .extensions()
+        .get::<super::RequestId>()
+        .map_or_else(new_request_id, |r| r.0.clone());
     let (parts, body) = req.into_parts();
     let host = parts
         .headers
@@ -350,13 +353,8 @@ fn finish(
     }
     let status = resp.status().as_u16();
     super::metrics::record_request(op, status, started.elapsed());
-    tracing::info!(
-        target: "ossimg::access",
-        request_id,
-        op,
-        status,
-        elapsed_ms = started.elapsed().as_millis() as u64,
-    );
+    // The edge layer writes the access log line, naming this operation.
+    resp.extensions_mut().insert(super::Operation(op));
     resp
 }
 

@@ -1,0 +1,268 @@
+//! Configuration: the sample file, precedence (file < env < flags), errors
+//! that name their key, and `ossimg config --print`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use ossimg::config::{env_name, Config, ConfigError, CredentialConfig, LogFormat, KEYS};
+
+fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("ossimg.toml")
+}
+
+fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// `ossimg <args>` with exactly `vars` in the environment.
+fn ossimg(args: &[&str], vars: &[(&str, &str)]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ossimg"))
+        .args(args)
+        .env_clear()
+        .envs(vars.iter().copied())
+        .output()
+        .expect("run ossimg");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn write_file(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join("ossimg.toml");
+    std::fs::write(&path, text).expect("write config");
+    path
+}
+
+#[test]
+fn sample_is_the_defaults() {
+    let c = Config::from_file(&sample()).expect("sample parses");
+    assert_eq!(c, Config::default());
+    c.validate().expect("defaults are valid");
+}
+
+#[test]
+fn sample_documents_every_key_and_its_variable() {
+    let text = std::fs::read_to_string(sample()).expect("sample");
+    for (key, _) in KEYS {
+        let set = text.lines().any(|l| {
+            let l = l.trim_start_matches('#').trim_start();
+            l.starts_with(&format!("{key} =")) || l == format!("[{key}]")
+        });
+        assert!(set, "ossimg.toml does not list `{key}`");
+        assert!(
+            text.contains(&env_name(key)),
+            "ossimg.toml does not name {}",
+            env_name(key)
+        );
+    }
+    // And every key of the struct is in KEYS.
+    let table = toml::Table::try_from(Config {
+        default_bucket: Some("b".into()),
+        ..Config::default()
+    })
+    .expect("serializes");
+    for key in table.keys() {
+        assert!(
+            KEYS.iter().any(|(k, _)| k == key),
+            "`{key}` missing in KEYS"
+        );
+    }
+}
+
+#[test]
+fn env_overrides_file_for_every_kind() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write_file(
+        dir.path(),
+        "queue = 5\nregion = \"from-file\"\ncors = true\nworkers = 3\n\
+         virtual_host_suffixes = [\"file.example\"]\n",
+    );
+    let c = Config::layered(
+        Some(&file),
+        env(&[
+            ("OSSIMG_QUEUE", "7"),
+            ("OSSIMG_CORS", "off"),
+            ("OSSIMG_VIRTUAL_HOST_SUFFIXES", "a.example, b.example"),
+            (
+                "OSSIMG_CNAME",
+                "img.example.com=photos,cdn.example.com=assets",
+            ),
+            ("OSSIMG_DEFAULT_BUCKET", "fallback"),
+            ("OSSIMG_LOG_FORMAT", "json"),
+            (
+                "OSSIMG_CREDENTIALS",
+                r#"[{access_key_id = "ak", access_key_secret = "sk"}]"#,
+            ),
+            ("UNRELATED", "1"),
+        ]),
+    )
+    .expect("loads");
+    assert_eq!(c.queue, 7, "env beats file");
+    assert_eq!(c.region, "from-file", "file beats default");
+    assert_eq!(c.workers, 3);
+    assert!(!c.cors);
+    assert_eq!(c.virtual_host_suffixes, ["a.example", "b.example"]);
+    assert_eq!(
+        c.cname.get("img.example.com").map(String::as_str),
+        Some("photos")
+    );
+    assert_eq!(c.default_bucket.as_deref(), Some("fallback"));
+    assert_eq!(c.log_format, LogFormat::Json);
+    assert_eq!(
+        c.credentials,
+        [CredentialConfig {
+            access_key_id: "ak".into(),
+            access_key_secret: "sk".into(),
+            security_token: None,
+        }]
+    );
+    assert_eq!(c.max_clock_skew_secs, 900, "untouched keys keep defaults");
+}
+
+#[test]
+fn empty_optional_env_unsets_the_file_value() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write_file(dir.path(), "default_bucket = \"x\"\n");
+    let c = Config::layered(Some(&file), env(&[("OSSIMG_DEFAULT_BUCKET", "")])).expect("loads");
+    assert_eq!(c.default_bucket, None);
+}
+
+#[test]
+fn invalid_values_name_their_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write_file(dir.path(), "queue = \"many\"\n");
+    let err = Config::layered(Some(&file), env(&[])).expect_err("rejects");
+    assert!(err.to_string().contains("queue"), "{err}");
+
+    for (var, value, key) in [
+        ("OSSIMG_WORKERS", "-1", "workers"),
+        ("OSSIMG_QUEUE", "lots", "queue"),
+        ("OSSIMG_CORS", "maybe", "cors"),
+        ("OSSIMG_LOG_FORMAT", "xml", "log_format"),
+        ("OSSIMG_CNAME", "no-equals-sign", "cname"),
+        ("OSSIMG_CREDENTIALS", "[{access_key_id = 1}]", "credentials"),
+    ] {
+        let err = Config::layered(None, env(&[(var, value)])).expect_err(var);
+        assert_eq!(err.key(), Some(key), "{err}");
+        let text = err.to_string();
+        assert!(text.contains(key) && text.contains(var), "{text}");
+    }
+
+    for (var, value, key) in [
+        ("OSSIMG_LISTEN", "not-an-address", "listen"),
+        ("OSSIMG_QUEUE", "0", "queue"),
+        (
+            "OSSIMG_HEADER_READ_TIMEOUT_SECS",
+            "0",
+            "header_read_timeout_secs",
+        ),
+        ("OSSIMG_MAX_HEADER_BYTES", "10", "max_header_bytes"),
+        ("OSSIMG_LOG", "ossimg=[[", "log"),
+    ] {
+        let c = Config::layered(None, env(&[(var, value)])).expect("type checks");
+        let err: ConfigError = c.validate().expect_err(var);
+        assert_eq!(err.key(), Some(key), "{err}");
+    }
+}
+
+#[test]
+fn binary_fails_at_start_naming_the_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().to_str().expect("utf-8 path");
+    let (code, _, stderr) = ossimg(
+        &["serve", "--data", data, "--listen", "127.0.0.1:0"],
+        &[("OSSIMG_QUEUE", "zero")],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("queue"), "{stderr}");
+
+    let file = write_file(dir.path(), "max_header_bytes = 12\n");
+    let (code, _, stderr) = ossimg(
+        &[
+            "serve",
+            "--config",
+            file.to_str().expect("utf-8"),
+            "--data",
+            data,
+        ],
+        &[],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("max_header_bytes"), "{stderr}");
+}
+
+#[test]
+fn binary_precedence_and_print_round_trip() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write_file(
+        dir.path(),
+        "listen = \"127.0.0.1:1111\"\nregion = \"file-region\"\nqueue = 5\nworkers = 2\n\
+         [cname]\n\"img.example.com\" = \"photos\"\n",
+    );
+    let (code, stdout, stderr) = ossimg(
+        &["config", "--print", "--listen", "127.0.0.1:3333"],
+        &[
+            ("OSSIMG_CONFIG", file.to_str().expect("utf-8")),
+            ("OSSIMG_LISTEN", "127.0.0.1:2222"),
+            ("OSSIMG_QUEUE", "9"),
+            ("OSSIMG_ACCESS_KEY_ID", "owner-ak"),
+            ("OSSIMG_ACCESS_KEY_SECRET", "owner-secret"),
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        !stdout.contains("owner-secret"),
+        "secret printed:\n{stdout}"
+    );
+    let printed = Config::from_toml(&stdout).expect("the printed config parses back");
+    assert_eq!(printed.listen, "127.0.0.1:3333", "flag beats env and file");
+    assert_eq!(printed.queue, 9, "env beats file");
+    assert_eq!(printed.region, "file-region");
+    assert_eq!(printed.workers, 2);
+    assert_eq!(printed.credentials.len(), 1);
+    assert_eq!(printed.credentials[0].access_key_id, "owner-ak");
+    assert_eq!(printed.credentials[0].access_key_secret, "********");
+
+    // Apart from the masked secret, the print is the effective config.
+    let expected = Config {
+        listen: "127.0.0.1:3333".into(),
+        region: "file-region".into(),
+        queue: 9,
+        workers: 2,
+        cname: [("img.example.com".to_string(), "photos".to_string())].into(),
+        credentials: vec![CredentialConfig {
+            access_key_id: "owner-ak".into(),
+            access_key_secret: "********".into(),
+            security_token: None,
+        }],
+        ..Config::default()
+    };
+    assert_eq!(printed, expected);
+
+    // Env alone (no flag) beats the file.
+    let (code, stdout, stderr) = ossimg(
+        &["config", "--print"],
+        &[
+            ("OSSIMG_CONFIG", file.to_str().expect("utf-8")),
+            ("OSSIMG_LISTEN", "127.0.0.1:2222"),
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let printed = Config::from_toml(&stdout).expect("parses back");
+    assert_eq!(printed.listen, "127.0.0.1:2222");
+}
+
+#[test]
+fn defaults_print_round_trip() {
+    let (code, stdout, stderr) = ossimg(&["config", "--print"], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        Config::from_toml(&stdout).expect("parses back"),
+        Config::default()
+    );
+}
