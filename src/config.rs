@@ -63,6 +63,8 @@ pub struct Config {
     pub queue: usize,
     /// Largest processed source, bytes.
     pub max_source_bytes: u64,
+    /// Memory for cached processed images, bytes (0 = no result cache).
+    pub cache_bytes: u64,
     /// Log filter in `tracing` `EnvFilter` syntax, e.g. `info` or
     /// `warn,ossimg::access=info`.
     pub log: String,
@@ -88,6 +90,9 @@ pub struct Config {
     pub credentials: Vec<CredentialConfig>,
     /// Host → bucket for CNAME access.
     pub cname: HashMap<String, String>,
+    /// Bucket → style delimiter (`-`, `_`, `/` or `!`): `GET /<key><delim><style>`
+    /// is `GET /<key>?x-oss-process=style/<style>` (image-processing.md §1.3).
+    pub style_delimiters: HashMap<String, String>,
 }
 
 impl Default for Config {
@@ -104,6 +109,7 @@ impl Default for Config {
             workers: 0,
             queue: 64,
             max_source_bytes: Limits::default().max_source_bytes,
+            cache_bytes: 64 * 1024 * 1024,
             log: "info".into(),
             log_format: LogFormat::Text,
             shutdown_delay_secs: 0,
@@ -115,6 +121,7 @@ impl Default for Config {
             path_style_hosts: vec!["localhost".into()],
             credentials: Vec::new(),
             cname: HashMap::new(),
+            style_delimiters: HashMap::new(),
         }
     }
 }
@@ -151,6 +158,7 @@ pub const KEYS: &[(&str, EnvKind)] = &[
     ("workers", EnvKind::Integer),
     ("queue", EnvKind::Integer),
     ("max_source_bytes", EnvKind::Integer),
+    ("cache_bytes", EnvKind::Integer),
     ("log", EnvKind::String),
     ("log_format", EnvKind::String),
     ("shutdown_delay_secs", EnvKind::Integer),
@@ -162,6 +170,7 @@ pub const KEYS: &[(&str, EnvKind)] = &[
     ("path_style_hosts", EnvKind::List),
     ("credentials", EnvKind::Tables),
     ("cname", EnvKind::Map),
+    ("style_delimiters", EnvKind::Map),
 ];
 
 /// Prefix of every configuration variable.
@@ -357,6 +366,13 @@ impl Config {
         }
         if self.max_header_bytes < 1024 {
             return invalid("max_header_bytes", "must be at least 1024");
+        }
+        if self
+            .style_delimiters
+            .values()
+            .any(|d| !matches!(d.as_str(), "-" | "_" | "/" | "!"))
+        {
+            return invalid("style_delimiters", "a delimiter is one of - _ / !");
         }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log) {
             return Err(ConfigError::Invalid {

@@ -350,3 +350,36 @@ async fn styles_in_get_and_saveas() {
     assert_eq!(r.status, 404);
     assert_eq!(r.code().as_deref(), Some("NoSuchStyle"));
 }
+
+#[tokio::test]
+async fn style_delimiter_urls() {
+    let app = TestApp::with(|c| {
+        c.style_delimiters.insert("delim".into(), "!".into());
+    });
+    app.signed("PUT", "/delim/", &[], Vec::new()).await;
+    app.signed("PUT", "/delim/cat.jpg", &[], JPEG.to_vec())
+        .await;
+    app.signed("PUT", "/delim/a!b.txt", &[], b"plain".to_vec())
+        .await;
+    let r = app
+        .signed(
+            "PUT",
+            "/delim/?style&styleName=small",
+            &[],
+            "<Style><Content>image/resize,w_32</Content></Style>",
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let r = app
+        .signed("GET", "/delim/cat.jpg!small", &[], Vec::new())
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(dims(&r.body), (32, 24));
+    // Not a style: an ordinary key.
+    let r = app.signed("GET", "/delim/a!b.txt", &[], Vec::new()).await;
+    assert_eq!(r.body, b"plain");
+    let r = app
+        .signed("GET", "/delim/cat.jpg!nostyle", &[], Vec::new())
+        .await;
+    assert_eq!(r.code().as_deref(), Some("NoSuchKey"));
+}

@@ -37,9 +37,6 @@ mod workers;
 pub use credentials::Credentials;
 pub use workers::Workers;
 
-/// Default size of the processed-result cache.
-pub const DEFAULT_CACHE_BYTES: u64 = 64 * 1024 * 1024;
-
 /// Everything a request handler needs. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -75,7 +72,7 @@ impl AppState {
         };
         AppState {
             workers: Workers::new(threads, config.queue),
-            cache: cache::ResultCache::new(DEFAULT_CACHE_BYTES),
+            cache: cache::ResultCache::new(config.cache_bytes),
             store,
             credentials: Arc::new(credentials),
             addressing: Arc::new(addressing),

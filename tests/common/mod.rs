@@ -27,8 +27,13 @@ pub struct TestApp {
 
 impl TestApp {
     pub fn new() -> TestApp {
+        TestApp::with(|_| {})
+    }
+
+    /// An app whose configuration `tweak` adjusts.
+    pub fn with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
-        let config = Config {
+        let mut config = Config {
             data: dir.path().to_path_buf(),
             credentials: vec![CredentialConfig {
                 access_key_id: AK.into(),
@@ -37,6 +42,7 @@ impl TestApp {
             }],
             ..Config::default()
         };
+        tweak(&mut config);
         let store = Store::open(dir.path()).expect("store");
         let creds = Credentials::new(&config.credentials);
         TestApp {

@@ -289,7 +289,13 @@ async fn route(ctx: &Ctx, body: Body) -> (&'static str, ApiResult<Response<Body>
                 Method::GET if q.has("acl") => ("GetObjectAcl", object::get_acl(ctx).await),
                 Method::GET if q.has("uploadId") => ("ListParts", multipart::list_parts(ctx).await),
                 Method::GET if q.has("x-oss-process") => ("ProcessImage", process::get(ctx).await),
-                Method::GET => ("GetObject", object::get(ctx, false).await),
+                Method::GET => match process::style_delimiter_target(ctx) {
+                    Some((source, style)) => (
+                        "ProcessImage",
+                        process::get_styled(ctx, &source, &style).await,
+                    ),
+                    None => ("GetObject", object::get(ctx, false).await),
+                },
                 Method::HEAD if q.has("objectMeta") => {
                     ("GetObjectMeta", object::get_meta(ctx).await)
                 }

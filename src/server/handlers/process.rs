@@ -214,6 +214,37 @@ fn image_response(ctx: &Ctx, info: &ObjectInfo, out: &Rendered) -> ApiResult<Res
 pub async fn get(ctx: &Ctx) -> ApiResult<Response<Body>> {
     let (bucket, key) = object_target(ctx)?;
     let process = decode_process(ctx.query.raw("x-oss-process").unwrap_or(""))?;
+    get_processed(ctx, &bucket, &key, &process).await
+}
+
+/// With a style delimiter configured for the bucket, `GET /<key><d><style>`
+/// names `<key>` processed by `style/<style>` (image-processing.md §1.3):
+/// split at the last delimiter; only a style that exists counts, otherwise
+/// the whole path is an ordinary key.
+pub fn style_delimiter_target(ctx: &Ctx) -> Option<(String, String)> {
+    let (bucket, key) = (ctx.bucket()?, ctx.key()?);
+    let delim = ctx.state.config.style_delimiters.get(bucket)?;
+    let (source, style) = key.rsplit_once(delim.as_str())?;
+    if source.is_empty() || style.is_empty() {
+        return None;
+    }
+    ctx.state.store.get_style(bucket, style).ok()?;
+    Some((source.to_string(), style.to_string()))
+}
+
+/// `GET /<key><d><style>` through a style delimiter.
+pub async fn get_styled(ctx: &Ctx, source: &str, style: &str) -> ApiResult<Response<Body>> {
+    let (bucket, _) = object_target(ctx)?;
+    get_processed(ctx, &bucket, source, &format!("style/{style}")).await
+}
+
+async fn get_processed(
+    ctx: &Ctx,
+    bucket: &str,
+    key: &str,
+    process: &str,
+) -> ApiResult<Response<Body>> {
+    let (bucket, key) = (bucket.to_string(), key.to_string());
     if process.contains("sys/saveas") {
         return Err(OssError::with_message(
             OssErrorCode::InvalidArgument,
@@ -236,7 +267,7 @@ pub async fn get(ctx: &Ctx) -> ApiResult<Response<Body>> {
     )? {
         return Ok(r);
     }
-    let (info, out) = render(ctx, &bucket, &key, &process).await?;
+    let (info, out) = render(ctx, &bucket, &key, process).await?;
     image_response(ctx, &info, &out)
 }
 
