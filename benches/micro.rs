@@ -161,8 +161,7 @@ fn main() -> BenchResult {
     let process = "image/resize,w_200/quality,Q_85";
     let out = ossimg::img::process(&jpeg, process, &NoResources, &limits)?;
     let plan = ossimg::img::plan::parse(process, &NoResources)?;
-    let min_size =
-        ossimg::img::pipeline::shrink_target(&plan, (probe.width, probe.height), false);
+    let min_size = ossimg::img::pipeline::shrink_target(&plan, (probe.width, probe.height), false);
     let decoded = codec::decode(
         &jpeg,
         &probe,

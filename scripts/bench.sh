@@ -72,15 +72,20 @@ fi
 [ "$INSTALL" = 2 ] && exit 0
 
 echo "building ossimg (release) and the throughput bench"
-cargo build --release --bin ossimg || { echo "ossimg build failed" >&2; exit 1; }
+# Copied at once: a target dir shared with other checkouts may be relinked under us.
+BIN=$ROOT/benches/results/bin
+mkdir -p "$BIN"
+cargo build --release --bin ossimg && cp "$CARGO_TARGET_DIR/release/ossimg" "$BIN/ossimg" \
+  || { echo "ossimg build failed" >&2; exit 1; }
 THROUGHPUT=$(cargo bench --no-run --bench throughput 2>&1 \
   | sed -n 's/.*Executable .*(\(.*throughput-[0-9a-f]*\)).*/\1/p' | tail -1)
-[ -x "$THROUGHPUT" ] || { echo "could not build benches/throughput.rs" >&2; exit 1; }
+[ -x "$THROUGHPUT" ] && cp "$THROUGHPUT" "$BIN/throughput" \
+  || { echo "could not build benches/throughput.rs" >&2; exit 1; }
 
 PYBIN=python3
 [ -x .venv-bench/bin/python ] && PYBIN=.venv-bench/bin/python
 exec "$PYBIN" benches/compare.py \
-  --ossimg "$CARGO_TARGET_DIR/release/ossimg" \
-  --throughput "$THROUGHPUT" \
+  --ossimg "$BIN/ossimg" \
+  --throughput "$BIN/throughput" \
   --peer-status "$STATUS" \
   $([ "$QUICK" = 1 ] && echo --quick)
