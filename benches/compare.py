@@ -378,7 +378,12 @@ def main():
     ap.add_argument("--throughput", required=True)
     ap.add_argument("--peer-status")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--only", default="",
+                    help="comma-separated in-process workloads to (re)run, e.g. P1,P3a; "
+                         "HTTP workloads run only when this is empty or has HTTP")
+    ap.add_argument("--merge", help="results.json of an earlier run: keep what is not rerun")
     args = ap.parse_args()
+    only = [x for x in args.only.split(",") if x]
     runs = 3 if args.quick else 5
     http_runs = 2 if args.quick else 3
     http_secs = 4 if args.quick else 10
@@ -392,10 +397,19 @@ def main():
         log(f"peer unavailable: {k}: {v}")
     res = {"stamp": stamp, "quick": args.quick, "runs": runs, "peers_unavailable": peers.why,
            "versions": getattr(peers, "version", {}), "inproc": {}, "http": {}}
+    if args.merge:
+        with open(args.merge) as f:
+            old = json.load(f)
+        res["inproc"], res["http"] = old["inproc"], old["http"]
+        res["merged_from"] = old["stamp"]
+        for k in only:
+            res["inproc"].pop(k, None)
 
     # ---- P1, P3 (and P4 peak RSS): in-process, 2 workers
     impls = ["ossimg", "vipsthumbnail", "pyvips", "sharp", "pillow-simd"]
     for key, wl in WORKLOADS.items():
+        if only and key not in only:
+            continue
         count = max(4, int(wl["count"] * scale))
         log(f"== {key}: {wl['label']} ({count} images x {runs} runs, 2 workers)")
         for name in impls:
@@ -429,7 +443,10 @@ def main():
         shutil.copy(os.path.join(FIX, name), www)
     H = res["http"]
     srv = None
+    do_http = not only or "HTTP" in only
     try:
+        if not do_http:
+            raise RuntimeError("HTTP workloads not selected (--only)")
         if not (peers.ok("wrk") and peers.ok("oss2")):
             raise RuntimeError("wrk or oss2 unavailable: HTTP workloads skipped")
         srv = start_ossimg(args, os.path.join(work, "data"))
@@ -475,13 +492,14 @@ def main():
         log(f"== P4 ossimg server RSS: {rss_warm / 1024:.0f} MiB after {warm} requests, "
             f"{rss_end / 1024:.0f} MiB after {mixed_n} more ({e1 + e2} errors)")
     except (RuntimeError, OSError, subprocess.SubprocessError) as e:
-        log(f"ossimg HTTP workloads failed: {e}")
-        H["ossimg_error"] = str(e)[:300]
+        log(f"ossimg HTTP workloads: {e}")
+        if do_http:
+            H["ossimg_error"] = str(e)[:300]
     finally:
         if srv:
             srv.stop()
 
-    if peers.ok("thumbor") and peers.ok("wrk"):
+    if do_http and peers.ok("thumbor") and peers.ok("wrk"):
         th = None
         try:
             th = start_thumbor(www)
@@ -504,7 +522,7 @@ def main():
             if th:
                 th.stop()
 
-    if peers.ok("nginx") and peers.ok("wrk"):
+    if do_http and peers.ok("nginx") and peers.ok("wrk"):
         ng = None
         try:
             ng = start_nginx(work)
@@ -657,6 +675,8 @@ def render(res, peers):
     head = ("| workload | ossimg median (min-max) | peer median (min-max) | ossimg/peer | goal | |\n"
             "| --- | --- | --- | --- | --- | --- |\n")
     out = f"Run {res['stamp']} ({'quick' if res['quick'] else 'full'}; in-process: median of {res['runs']} runs)\n\n"
+    if res.get("merged_from"):
+        out += f"(Rows not rerun are from run {res['merged_from']}.)\n\n"
     out += head + "\n".join(rows) + "\n\n"
     out += ("Output size parity (same quality; goal: within 10% of libvips; lossless PNG: at most 10% larger)\n\n"
             "| workload | ossimg bytes | libvips bytes | difference | within 10% |\n"

@@ -6,6 +6,8 @@
 #   scripts/bench.sh --quick    fewer runs and iterations (a few minutes)
 #   scripts/bench.sh --no-install   skip installing peers (use what is there)
 #   scripts/bench.sh --install-only install the peers and stop
+#   scripts/bench.sh --no-install --only=P1 --merge=benches/results/STAMP/results.json
+#                               rerun some in-process workloads into an earlier run's table
 #
 # Installs: Debian libvips-tools, nginx-light, wrk, build deps of Pillow-SIMD;
 # a project-local venv .venv-bench (pyvips[binary], thumbor, oss2) and
@@ -19,12 +21,13 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 QUICK=0
 INSTALL=1
+EXTRA=()
 for a in "$@"; do
   case "$a" in
     --quick) QUICK=1 ;;
     --no-install) INSTALL=0 ;;
     --install-only) INSTALL=2 ;;
-    *) echo "unknown option $a" >&2; exit 2 ;;
+    *) EXTRA+=("$a") ;;  # passed on to benches/compare.py (--only=P1,HTTP, --merge=FILE)
   esac
 done
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
@@ -88,4 +91,4 @@ exec "$PYBIN" benches/compare.py \
   --ossimg "$BIN/ossimg" \
   --throughput "$BIN/throughput" \
   --peer-status "$STATUS" \
-  $([ "$QUICK" = 1 ] && echo --quick)
+  $([ "$QUICK" = 1 ] && echo --quick) "${EXTRA[@]}"
