@@ -90,14 +90,16 @@ class Peers:
             for line in open(status_file):
                 name, _, reason = line.rstrip("\n").partition("\t")
                 self.why[name] = reason
-        self.check("pyvips", [VENV, "-c", "import pyvips; print(pyvips.version(0), pyvips.version(1))"])
+        self.check("pyvips", [VENV, "-c", "import pyvips; print(pyvips.__version__, 'on libvips',"
+                                          " '.'.join(str(pyvips.version(i)) for i in range(3)))"])
         self.check("pillow-simd", [VENV_SIMD, "-c", "import PIL; print(PIL.__version__)"])
         self.check("thumbor", [VENV, "-c", "import thumbor; print(thumbor.__version__)"])
-        self.check("sharp", ["node", "-e", "console.log(require('sharp').versions.vips)"], cwd=NODE_DIR)
+        self.check("sharp", ["node", "-e", "const v = require('sharp').versions;"
+                                        " console.log(v.sharp + ' on libvips ' + v.vips)"], cwd=NODE_DIR)
         self.check("vipsthumbnail", ["vipsthumbnail", "--vips-version"])
         self.check("nginx", ["nginx", "-v"])
         self.check("wrk", ["wrk", "--version"], ok_codes=(0, 1))
-        self.check("oss2", [VENV, "-c", "import oss2"])
+        self.check("oss2", [VENV, "-c", "import oss2; print(oss2.__version__)"])
 
     def check(self, name, cmd, cwd=None, ok_codes=(0,)):
         if name in self.why:
