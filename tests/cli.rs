@@ -75,3 +75,66 @@ fn info_prints_the_json() {
     assert_eq!(v["ImageWidth"]["value"], "640");
     assert_eq!(v["Format"]["value"], "jpg");
 }
+
+#[test]
+fn process_with_a_local_watermark_file() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A 40x40 opaque blue PNG as the watermark object, next to the input.
+    let frame = ossimg::img::frame::Frame {
+        width: 40,
+        height: 40,
+        format: ossimg::img::frame::PixelFormat::Rgb8,
+        data: [0u8, 0, 255].repeat(40 * 40),
+        delay_ms: 0,
+    };
+    let logo = codec::encode(
+        &ossimg::img::frame::Image {
+            frames: vec![frame],
+            loop_count: 0,
+        },
+        &codec::EncodeOptions {
+            format: ossimg::img::frame::Format::Png,
+            quality: 90,
+            progressive: false,
+        },
+    )
+    .expect("encode");
+    std::fs::write(dir.path().join("logo.png"), logo).expect("write logo");
+    std::fs::copy(JPEG, dir.path().join("in.jpg")).expect("copy");
+    let key = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("logo.png");
+    let out = Command::new(BIN)
+        .arg("process")
+        .arg(dir.path().join("in.jpg"))
+        .arg(format!(
+            "image/watermark,image_{key},g_nw,x_0,y_0/format,png"
+        ))
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let probe = codec::probe(&out.stdout, &Limits::default()).expect("probe");
+    let image =
+        codec::decode(&out.stdout, &probe, &codec::DecodeOptions::default()).expect("decode");
+    let f = &image.frames[0];
+    let px = |x: usize, y: usize| {
+        let c = f.format.channels();
+        let i = (y * f.width as usize + x) * c;
+        (f.data[i], f.data[i + 1], f.data[i + 2])
+    };
+    assert_eq!(px(10, 10), (0, 0, 255), "the watermark is at the top left");
+    assert_ne!(px(100, 100), (0, 0, 255));
+    // A watermark key that does not exist is the spec's WatermarkError.
+    let missing = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("nope.png");
+    let out = Command::new(BIN)
+        .arg("process")
+        .arg(dir.path().join("in.jpg"))
+        .arg(format!("image/watermark,image_{missing}"))
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("0040-00000025"));
+}

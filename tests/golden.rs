@@ -118,6 +118,47 @@ const PERCEPTUAL: &[(&str, &str, &str)] = &[
         "photo-2mp.jpg",
         "image/resize,w_320/sharpen,150/bright,20/contrast,-10",
     ),
+    // Text watermarks (CJK + Latin) in every OSS font name, and a tiled one.
+    (
+        "wm-zenhei",
+        "orientation-1.jpg",
+        "image/resize,w_400/watermark,text_5rC05Y2wIG9zc2ltZyDtlZzquIAg44GL44Gq,type_d3F5LXplbmhlaQ,size_36,color_FF0000,g_center/format,png",
+    ),
+    (
+        "wm-microhei",
+        "orientation-1.jpg",
+        "image/resize,w_400/watermark,text_5rC05Y2wIG9zc2ltZyDtlZzquIAg44GL44Gq,type_d3F5LW1pY3JvaGVp,size_36,color_FF0000,g_center/format,png",
+    ),
+    (
+        "wm-droid",
+        "orientation-1.jpg",
+        "image/resize,w_400/watermark,text_5rC05Y2wIG9zc2ltZyDtlZzquIAg44GL44Gq,type_ZHJvaWRzYW5zZmFsbGJhY2s,size_36,color_FF0000,g_center/format,png",
+    ),
+    (
+        "wm-shusong",
+        "orientation-1.jpg",
+        "image/resize,w_400/watermark,text_5rC05Y2wIG9zc2ltZyDtlZzquIAg44GL44Gq,type_ZmFuZ3poZW5nc2h1c29uZw,size_36,color_FF0000,g_center/format,png",
+    ),
+    (
+        "wm-kaiti",
+        "orientation-1.jpg",
+        "image/resize,w_400/watermark,text_5rC05Y2wIG9zc2ltZyDtlZzquIAg44GL44Gq,type_ZmFuZ3poZW5na2FpdGk,size_36,color_FF0000,g_center/format,png",
+    ),
+    (
+        "wm-heiti",
+        "orientation-1.jpg",
+        "image/resize,w_400/watermark,text_5rC05Y2wIG9zc2ltZyDtlZzquIAg44GL44Gq,type_ZmFuZ3poZW5naGVpdGk,size_36,color_FF0000,g_center/format,png",
+    ),
+    (
+        "wm-fangsong",
+        "orientation-1.jpg",
+        "image/resize,w_400/watermark,text_5rC05Y2wIG9zc2ltZyDtlZzquIAg44GL44Gq,type_ZmFuZ3poZW5nZmFuZ3Nvbmc,size_36,color_FF0000,g_center/format,png",
+    ),
+    (
+        "wm-tiled",
+        "orientation-1.jpg",
+        "image/resize,w_400/watermark,text_5rC05Y2wIG9zc2ltZyDtlZzquIAg44GL44Gq,size_20,color_0000FF,fill_1,padx_20,pady_30,t_60,rotate_30/format,png",
+    ),
 ];
 
 #[test]

@@ -288,6 +288,15 @@ export function defineSuite(mode) {
       assert.equal(got.res.headers['content-type'], 'image/jpeg');
     });
 
+    it('get with a text watermark', async () => {
+      const text = Buffer.from('水印 ossimg').toString('base64url');
+      const process = `image/watermark,text_${text},color_FF0000,size_40,g_se`;
+      const got = await imageCall('get(process=watermark)', () => client.get(imgKey, { process }));
+      assert.deepEqual(jpegSize(got.content), { width: 640, height: 480 });
+      const plain = await client.get(imgKey, { process: 'image/format,jpg' });
+      assert.notDeepEqual(got.content, plain.content);
+    });
+
     it('get and head on a missing key', async () => {
       await rejectsWithCode(client.get('missing.txt'), 'NoSuchKey', 404);
       await rejectsWithCode(client.head('missing.txt'), 'NoSuchKey', 404);

@@ -80,6 +80,11 @@ def b64(text):
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
+def urlsafe_b64(text):
+    """URL-safe Base64 without padding, as the OSS documentation prescribes."""
+    return base64.urlsafe_b64encode(text.encode("utf-8")).decode("ascii").rstrip("=")
+
+
 def random_bytes(n, seed=0):
     """Deterministic pseudo-random bytes (so failures are reproducible)."""
     out = bytearray()
@@ -151,3 +156,22 @@ class ImageCall:
 
 def image_call(what):
     return ImageCall(what)
+
+
+def region_diff(a, b, box):
+    """Mean absolute RGB difference of two images inside box (l, t, r, b)."""
+    from PIL import Image, ImageChops, ImageStat
+
+    with Image.open(io.BytesIO(a)) as ia, Image.open(io.BytesIO(b)) as ib:
+        da = ia.convert("RGB").crop(box)
+        db = ib.convert("RGB").crop(box)
+        return sum(ImageStat.Stat(ImageChops.difference(da, db)).mean) / 3
+
+
+def blue_png(size=100):
+    """A solid blue PNG, used as an image watermark."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (size, size), (0, 0, 255)).save(out, format="PNG")
+    return out.getvalue()

@@ -18,12 +18,15 @@ from conftest import (
     AWKWARD_KEY,
     FIXTURE_JPEG_SIZE,
     b64,
+    blue_png,
     error_code,
     image_call,
     image_size,
     md5_hex,
     random_bytes,
+    region_diff,
     unique_bucket,
+    urlsafe_b64,
 )
 
 REGION = "cn-hangzhou"
@@ -465,3 +468,23 @@ def test_delete_non_empty_bucket(ctx):
 def test_fixture_is_expected_size(jpeg_bytes):
     # Guards the image assertions above: the fixture is the 640x480 JPEG.
     assert image_size(jpeg_bytes) == FIXTURE_JPEG_SIZE
+
+
+def test_watermarks(ctx):
+    """A red CJK text watermark at the bottom right and a blue image watermark
+    (its own preprocessing with P_20) at the top left; the rest is untouched."""
+    ctx.bucket.put_object("wm/logo.png", blue_png())
+    text = urlsafe_b64("水印 ossimg")
+    logo = urlsafe_b64("wm/logo.png?x-oss-process=image/resize,P_20")
+    process = "image/watermark,text_%s,color_FF0000,size_40,g_se/watermark,image_%s,g_nw,x_0,y_0" % (
+        text,
+        logo,
+    )
+    with image_call("oss2 get_object(process=watermark)"):
+        marked = ctx.bucket.get_object(ctx.img_key, process=process).read()
+    plain = ctx.bucket.get_object(ctx.img_key, process="image/format,png").read()
+    assert image_size(marked) == (640, 480)
+    # P_20 of 640x480 fits the 100x100 logo into 128x96: a blue 96x96 square.
+    assert region_diff(marked, plain, (0, 0, 90, 90)) > 40
+    assert region_diff(marked, plain, (400, 380, 630, 470)) > 5
+    assert region_diff(marked, plain, (300, 0, 640, 200)) < 4

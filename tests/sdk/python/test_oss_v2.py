@@ -478,3 +478,16 @@ def test_delete_non_empty_bucket(ctx):
     assert_code(err, "BucketNotEmpty", 409)
     assert error_code(err.value) == "BucketNotEmpty"
     assert error_status(err.value) == 409
+
+
+def test_text_watermark(ctx):
+    from conftest import region_diff, urlsafe_b64
+
+    text = urlsafe_b64("ossimg 水印")
+    with image_call("v2 get_object(process=watermark)"):
+        got = ctx.get(ctx.img_key, process="image/watermark,text_%s,color_FF0000,size_40,g_se" % text)
+        marked = got.body.content
+    plain = ctx.get(ctx.img_key, process="image/format,png").body.content
+    assert image_size(marked) == (640, 480)
+    assert region_diff(marked, plain, (400, 380, 630, 470)) > 5
+    assert region_diff(marked, plain, (0, 0, 300, 200)) < 4
