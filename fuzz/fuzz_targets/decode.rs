@@ -16,8 +16,14 @@ fuzz_target!(|data: &[u8]| {
     };
     let Ok(p) = probe(data, &limits) else { return };
     for opts in [
-        DecodeOptions { min_size: None, all_frames: false },
-        DecodeOptions { min_size: Some((16, 16)), all_frames: true },
+        DecodeOptions {
+            min_size: None,
+            all_frames: false,
+        },
+        DecodeOptions {
+            min_size: Some((16, 16)),
+            all_frames: true,
+        },
     ] {
         let _ = decode(data, &p, &opts);
     }
