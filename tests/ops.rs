@@ -229,6 +229,32 @@ fn metrics_and_access_log() {
 }
 
 #[test]
+fn processing_metrics_and_the_result_cache() {
+    let server = Ops::start(&[]);
+    let c = server.client();
+    assert_eq!(c.signed("PUT", "/ops-cache/", &[], b"").0, 200);
+    let jpeg = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/images/orientation-1.jpg"
+    ))
+    .expect("fixture");
+    assert_eq!(c.signed("PUT", "/ops-cache/a.jpg", &[], &jpeg).0, 200);
+    let url = "/ops-cache/a.jpg?x-oss-process=image/resize,w_50";
+    let (s1, _, first) = c.signed("GET", url, &[], b"");
+    let (s2, _, second) = c.signed("GET", url, &[], b"");
+    assert_eq!((s1, s2), (200, 200));
+    assert_eq!(first, second);
+    let (_, text) = server.get("/-/metrics");
+    for series in [
+        "ossimg_cache_misses_total 1",
+        "ossimg_cache_hits_total 1",
+        "ossimg_image_processing_seconds_count{action=\"request\"} 1",
+    ] {
+        assert!(text.contains(series), "`{series}` missing in\n{text}");
+    }
+}
+
+#[test]
 fn sigterm_flips_readiness_and_drains_in_flight_requests() {
     let mut server = Ops::start(&[
         ("OSSIMG_SHUTDOWN_DELAY_SECS", "2"),

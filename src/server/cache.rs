@@ -78,10 +78,10 @@ impl ResultCache {
             return render.await.map(Arc::new);
         };
         if let Some(hit) = cache.get(&key).await {
-            metrics::counter!("ossimg_result_cache_hits_total").increment(1);
+            super::metrics::record_cache(true);
             return Ok(hit);
         }
-        metrics::counter!("ossimg_result_cache_misses_total").increment(1);
+        super::metrics::record_cache(false);
         cache
             .try_get_with(key, async move { render.await.map(Arc::new) })
             .await

@@ -184,8 +184,7 @@ async fn render(
                     OssError::new(OssErrorCode::InternalError)
                 })?
                 .map_err(|e| ApiError::from(e).0)?;
-            metrics::histogram!("ossimg_processing_duration_seconds")
-                .record(started.elapsed().as_secs_f64());
+            crate::server::metrics::record_processing("request", started.elapsed().as_secs_f64());
             Ok(Rendered {
                 bytes: Bytes::from(output.bytes),
                 content_type: output.content_type,
