@@ -24,6 +24,20 @@ pub fn xml(body: String) -> ApiResult<Response<Body>> {
     )
 }
 
+/// `200` with an XML document plus the `ETag` and CRC-64 of the object or
+/// part it describes (CopyObject, UploadPartCopy, CompleteMultipartUpload).
+pub fn xml_with_integrity(body: String, etag: &str, crc64: u64) -> ApiResult<Response<Body>> {
+    build(
+        Response::builder()
+            .status(StatusCode::OK)
+            .header("content-type", "application/xml")
+            .header("etag", quote(etag))
+            .header("x-oss-hash-crc64ecma", crc64.to_string())
+            .header("content-length", body.len().to_string()),
+        Body::from(body),
+    )
+}
+
 /// An empty response with a status.
 pub fn empty(status: StatusCode) -> ApiResult<Response<Body>> {
     build(

@@ -122,12 +122,7 @@ pub async fn upload_part_copy(ctx: &Ctx) -> ApiResult<Response<Body>> {
     if let Some(r) = super::object::evaluate_conditions(
         &ctx.headers,
         &src,
-        [
-            "x-oss-copy-source-if-match",
-            "x-oss-copy-source-if-unmodified-since",
-            "x-oss-copy-source-if-none-match",
-            "x-oss-copy-source-if-modified-since",
-        ],
+        super::object::COPY_SOURCE_CONDITIONS,
         StatusCode::NOT_MODIFIED,
     )? {
         return Ok(r);
@@ -149,16 +144,7 @@ pub async fn upload_part_copy(ctx: &Ctx) -> ApiResult<Response<Body>> {
         last_modified: iso8601(part.last_modified),
         etag: quote(&part.etag),
     };
-    let body = xml::to_xml(&doc);
-    response::build(
-        Response::builder()
-            .status(StatusCode::OK)
-            .header("content-type", "application/xml")
-            .header("etag", quote(&part.etag))
-            .header("x-oss-hash-crc64ecma", part.crc64.to_string())
-            .header("content-length", body.len().to_string()),
-        Body::from(body),
-    )
+    response::xml_with_integrity(xml::to_xml(&doc), &part.etag, part.crc64)
 }
 
 /// `POST /<key>?uploadId=id`.
@@ -217,16 +203,7 @@ pub async fn complete(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>> {
         key: encode_key(&key, url),
         etag: quote(&info.etag),
     };
-    let body = xml::to_xml(&doc);
-    response::build(
-        Response::builder()
-            .status(StatusCode::OK)
-            .header("content-type", "application/xml")
-            .header("etag", quote(&info.etag))
-            .header("x-oss-hash-crc64ecma", info.crc64.to_string())
-            .header("content-length", body.len().to_string()),
-        Body::from(body),
-    )
+    response::xml_with_integrity(xml::to_xml(&doc), &info.etag, info.crc64)
 }
 
 /// `DELETE /<key>?uploadId=id`: 204.

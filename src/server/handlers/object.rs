@@ -312,7 +312,17 @@ pub fn evaluate_conditions(
     Ok(None)
 }
 
-const GET_CONDITIONS: [&str; 4] = [
+/// The conditional headers of CopyObject and UploadPartCopy, in the order
+/// of [`evaluate_conditions`].
+pub const COPY_SOURCE_CONDITIONS: [&str; 4] = [
+    "x-oss-copy-source-if-match",
+    "x-oss-copy-source-if-unmodified-since",
+    "x-oss-copy-source-if-none-match",
+    "x-oss-copy-source-if-modified-since",
+];
+
+/// The conditional headers of GetObject and HeadObject.
+pub const GET_CONDITIONS: [&str; 4] = [
     "if-match",
     "if-unmodified-since",
     "if-none-match",
@@ -634,12 +644,7 @@ pub async fn copy(ctx: &Ctx) -> ApiResult<Response<Body>> {
     if let Some(r) = evaluate_conditions(
         &ctx.headers,
         &src_info,
-        [
-            "x-oss-copy-source-if-match",
-            "x-oss-copy-source-if-unmodified-since",
-            "x-oss-copy-source-if-none-match",
-            "x-oss-copy-source-if-modified-since",
-        ],
+        COPY_SOURCE_CONDITIONS,
         StatusCode::NOT_MODIFIED,
     )? {
         return Ok(r);
@@ -657,16 +662,7 @@ pub async fn copy(ctx: &Ctx) -> ApiResult<Response<Body>> {
         etag: quote(&info.etag),
         last_modified: iso8601(info.last_modified),
     };
-    let body = xml::to_xml(&doc);
-    response::build(
-        Response::builder()
-            .status(StatusCode::OK)
-            .header("content-type", "application/xml")
-            .header("etag", quote(&info.etag))
-            .header("x-oss-hash-crc64ecma", info.crc64.to_string())
-            .header("content-length", body.len().to_string()),
-        Body::from(body),
-    )
+    response::xml_with_integrity(xml::to_xml(&doc), &info.etag, info.crc64)
 }
 
 /// `POST /<key>?append&position=n`: AppendObject (§7.9).

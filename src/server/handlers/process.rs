@@ -256,12 +256,7 @@ async fn get_processed(
     if let Some(r) = evaluate_conditions(
         &ctx.headers,
         &head,
-        [
-            "if-match",
-            "if-unmodified-since",
-            "if-none-match",
-            "if-modified-since",
-        ],
+        super::object::GET_CONDITIONS,
         StatusCode::NOT_MODIFIED,
     )? {
         return Ok(r);
