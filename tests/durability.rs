@@ -1,5 +1,6 @@
-//! kill -9 during concurrent PUTs and multipart completions: after a restart
-//! every acknowledged object reads back intact and nothing partial is listed.
+//! kill -9 during concurrent PUTs, multipart completions, appends and
+//! `sys/saveas` writes: after a restart every acknowledged object reads back
+//! intact and nothing partial is listed.
 
 mod common;
 
@@ -81,6 +82,60 @@ fn kill_during_writes_loses_nothing_acknowledged() {
             }
         }));
     }
+    // Appends to one Appendable object, and sys/saveas writes of a processed
+    // image, race with the kill too.
+    let appended: Arc<Mutex<Vec<u8>>> = Arc::default();
+    {
+        let appended = appended.clone();
+        let client = client.clone();
+        threads.push(std::thread::spawn(move || {
+            let mut i = 0u64;
+            while Instant::now() < stop_at {
+                i += 1;
+                let chunk = payload(900 + i, 64 * 1024 + i as usize);
+                let position = appended.lock().expect("lock").len();
+                let (s, _, _) = client.signed(
+                    "POST",
+                    &format!("/dura/log?append&position={position}"),
+                    &[],
+                    &chunk,
+                );
+                if s != 200 {
+                    break;
+                }
+                appended.lock().expect("lock").extend_from_slice(&chunk);
+            }
+        }));
+    }
+    let jpeg = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/images/orientation-1.jpg"
+    ))
+    .expect("fixture");
+    assert_eq!(server.signed("PUT", "/dura/src.jpg", &[], &jpeg).0, 200);
+    let saved: Arc<Mutex<Vec<(String, usize)>>> = Arc::default();
+    {
+        let saved = saved.clone();
+        let client = client.clone();
+        threads.push(std::thread::spawn(move || {
+            use base64::Engine;
+            let mut i = 0u64;
+            while Instant::now() < stop_at {
+                i += 1;
+                let key = format!("saved/thumb-{i}.jpg");
+                let o = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&key);
+                let body = format!("x-oss-process=image/resize,w_{}|sys/saveas,o_{o}", 50 + i);
+                let (s, _, reply) =
+                    client.signed("POST", "/dura/src.jpg?x-oss-process", &[], body.as_bytes());
+                if s != 200 {
+                    break;
+                }
+                let v: serde_json::Value = serde_json::from_slice(&reply).expect("json reply");
+                let size = v["fileSize"].as_u64().expect("fileSize") as usize;
+                saved.lock().expect("lock").push((key, size));
+            }
+        }));
+    }
     std::thread::sleep(Duration::from_millis(1200));
     server.kill();
     for t in threads {
@@ -94,6 +149,23 @@ fn kill_during_writes_loses_nothing_acknowledged() {
         let (s, _, body) = server.signed("GET", &format!("/dura/{key}"), &[], &[]);
         assert_eq!(s, 200, "{key} lost");
         assert_eq!(&md5_hex(&body), md5, "{key} corrupted");
+    }
+    // The appendable object holds at least every acknowledged append.
+    let appended = appended.lock().expect("lock").clone();
+    if !appended.is_empty() {
+        let (s, _, body) = server.signed("GET", "/dura/log", &[], &[]);
+        assert_eq!(s, 200, "appended object lost");
+        assert!(body.len() >= appended.len(), "acknowledged appends lost");
+        assert_eq!(md5_hex(&body[..appended.len()]), md5_hex(&appended));
+    }
+    // Every acknowledged saveas result is there, whole, and decodes.
+    let saved = saved.lock().expect("lock").clone();
+    for (key, size) in &saved {
+        let (s, _, body) = server.signed("GET", &format!("/dura/{key}"), &[], &[]);
+        assert_eq!(s, 200, "{key} lost");
+        assert_eq!(body.len(), *size, "{key} partial");
+        ossimg::img::codec::probe(&body, &ossimg::img::Limits::default())
+            .expect("saved image decodes");
     }
     // Everything listed is complete: it reads back with the listed size.
     let mut marker = String::new();
@@ -122,13 +194,15 @@ fn kill_during_writes_loses_nothing_acknowledged() {
         }
         marker = element(&xml, "NextMarker").expect("next marker");
     }
-    assert!(listed >= acked.len());
+    assert!(listed >= acked.len() + saved.len());
     // Stale temp files of the interrupted writes were swept at start.
     let tmp = dir.path().join("tmp");
     let leftovers = std::fs::read_dir(&tmp).map(|d| d.count()).unwrap_or(0);
     assert_eq!(leftovers, 0, "temp files left in {}", tmp.display());
     eprintln!(
-        "{} acknowledged, {listed} listed after restart",
-        acked.len()
+        "{} acknowledged, {} bytes appended, {} saved, {listed} listed after restart",
+        acked.len(),
+        appended.len(),
+        saved.len()
     );
 }
