@@ -8,7 +8,7 @@ use crate::img::ops::resize::{resample, Geometry};
 use crate::img::ops::{average_hue, check_output_size, flatten, orient, rotate};
 use crate::img::plan::args::Rgb;
 use crate::img::plan::{Op, Report};
-use crate::img::{Error, ErrorCode, Limits, Output, Plan, Resources};
+use crate::img::{Error, Limits, Output, Plan, Resources};
 
 /// `Content-Type` of `info` and `average-hue`.
 pub const JSON: &str = "application/json";
@@ -212,24 +212,7 @@ pub fn encode_options(plan: &Plan, probe: &Probe) -> EncodeOptions {
 /// Checks the output limits of §4.8 for the final image in `format`.
 pub fn check_output(w: u32, h: u32, format: Format, limits: &Limits) -> Result<(), Error> {
     check_output_size(w, h, limits)?;
-    match format {
-        Format::Webp if w > 16383 || h > 16383 => Err(Error::new(
-            ErrorCode::InvalidArgument,
-            Some("0040-00000011"),
-            "The WebP output is limited to 16383 pixels per side.",
-        )),
-        Format::Heic if w > 4096 || h > 4096 => Err(Error::new(
-            ErrorCode::InvalidArgument,
-            None,
-            "The HEIC output is limited to 4096 pixels per side.",
-        )),
-        Format::Avif if u64::from(w) * u64::from(h) > 9_437_184 => Err(Error::new(
-            ErrorCode::InvalidArgument,
-            Some("0040-00000014"),
-            "The AVIF output is limited to 9437184 pixels.",
-        )),
-        _ => Ok(()),
-    }
+    codec::check_format_limits(format, w, h)
 }
 
 /// Output checks, JPEG flattening onto white (§4.3), encoding.
@@ -257,6 +240,7 @@ mod tests {
     use super::*;
     use crate::img::frame::PixelFormat;
     use crate::img::ops::testutil::{gradient, px};
+    use crate::img::ErrorCode;
     use crate::img::NoResources;
 
     fn plan(s: &str) -> Plan {

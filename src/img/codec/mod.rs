@@ -274,6 +274,12 @@ fn check_output_limits(format: Format, image: &Image) -> Result<(), Error> {
         .frames
         .iter()
         .fold((0u32, 0u32), |(w, h), f| (w.max(f.width), h.max(f.height)));
+    check_format_limits(format, w, h)
+}
+
+/// The output limits of one format (WebP, HEIC and AVIF sides or pixels,
+/// and what the GIF/PNG/JPEG containers can hold) for a `w × h` image.
+pub fn check_format_limits(format: Format, w: u32, h: u32) -> Result<(), Error> {
     match format {
         Format::Webp if w.max(h) > WEBP_MAX_SIDE => Err(Error::new(
             ErrorCode::InvalidArgument,
