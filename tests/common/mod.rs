@@ -19,7 +19,8 @@ use tower::ServiceExt;
 pub const AK: &str = "LTAI5tTestAccessKeyId";
 pub const SK: &str = "TestSecretKey0123456789abcdef";
 
-/// An in-process server over a temp data dir.
+/// An in-process server whose data dir is `data` inside a private temp dir
+/// (so a test can see whether anything was written beside the data dir).
 pub struct TestApp {
     pub state: AppState,
     pub dir: tempfile::TempDir,
@@ -33,8 +34,9 @@ impl TestApp {
     /// An app whose configuration `tweak` adjusts.
     pub fn with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().join("data");
         let mut config = Config {
-            data: dir.path().to_path_buf(),
+            data: data.clone(),
             credentials: vec![CredentialConfig {
                 access_key_id: AK.into(),
                 access_key_secret: SK.into(),
@@ -43,7 +45,7 @@ impl TestApp {
             ..Config::default()
         };
         tweak(&mut config);
-        let store = Store::open(dir.path()).expect("store");
+        let store = Store::open(&data).expect("store");
         let creds = Credentials::new(&config.credentials);
         TestApp {
             state: AppState::new(config, store, creds),
