@@ -13,8 +13,10 @@ mod server_cli {
     use std::path::PathBuf;
     use std::process::ExitCode;
 
+    use ossimg::config::StorageKind;
     use ossimg::config::{Config, CredentialConfig, LogFormat};
     use ossimg::server::{self, credentials, AppState, Credentials};
+    use ossimg::storage::s3::S3Config;
     use ossimg::storage::Store;
 
     /// Values from flags and the environment, applied over the config file.
@@ -108,18 +110,6 @@ mod server_cli {
                 }
             }
         }
-        let store = match Store::open(&config.data) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!(
-                    "ossimg: cannot open data directory {}: {e}",
-                    config.data.display()
-                );
-                return ExitCode::from(1);
-            }
-        };
-        let creds = Credentials::new(&config.credentials);
-        let state = AppState::new(config, store, creds);
         let runtime = match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -130,6 +120,36 @@ mod server_cli {
                 return ExitCode::from(1);
             }
         };
+        let store = match config.storage {
+            StorageKind::Local => Store::open(&config.data)
+                .map_err(|e| format!("cannot open data directory {}: {e}", config.data.display())),
+            StorageKind::S3 => {
+                let s3 = S3Config {
+                    endpoint: config.s3_endpoint.clone(),
+                    bucket: config.s3_bucket.clone(),
+                    region: config.s3_region.clone(),
+                    access_key_id: config.s3_access_key_id.clone(),
+                    secret_access_key: config.s3_secret_access_key.clone(),
+                    prefix: config.s3_prefix.clone(),
+                    retire_after: std::time::Duration::from_secs(config.s3_retire_secs),
+                };
+                runtime.block_on(Store::open_s3(&s3)).map_err(|e| {
+                    format!(
+                        "cannot reach S3 bucket {} at {}: {e}",
+                        config.s3_bucket, config.s3_endpoint
+                    )
+                })
+            }
+        };
+        let store = match store {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("ossimg: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        let creds = Credentials::new(&config.credentials);
+        let state = AppState::new(config, store, creds);
         let result = runtime.block_on(server::run(state));
         // Do not wait for image jobs whose requests were abandoned.
         runtime.shutdown_timeout(std::time::Duration::from_secs(1));

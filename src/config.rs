@@ -36,6 +36,17 @@ pub enum LogFormat {
     Json,
 }
 
+/// Where objects are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageKind {
+    /// Blobs and the index in the data directory.
+    #[default]
+    Local,
+    /// Everything in one bucket of an S3-compatible store (`s3_*` keys).
+    S3,
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -90,6 +101,23 @@ pub struct Config {
     pub credentials: Vec<CredentialConfig>,
     /// Host → bucket for CNAME access.
     pub cname: HashMap<String, String>,
+    /// Where objects are kept: `local` or `s3`.
+    pub storage: StorageKind,
+    /// S3 backend: endpoint URL, e.g. `http://127.0.0.1:9000`.
+    pub s3_endpoint: String,
+    /// S3 backend: the bucket that holds everything (it must exist).
+    pub s3_bucket: String,
+    /// S3 backend: region used for signing.
+    pub s3_region: String,
+    /// S3 backend: access key id.
+    pub s3_access_key_id: String,
+    /// S3 backend: secret access key.
+    pub s3_secret_access_key: String,
+    /// S3 backend: key prefix inside the bucket (several datasets per bucket).
+    pub s3_prefix: String,
+    /// S3 backend: seconds a replaced object's bytes stay readable for
+    /// reads that already started, before they are removed.
+    pub s3_retire_secs: u64,
     /// Bucket → style delimiter (`-`, `_`, `/` or `!`): `GET /<key><delim><style>`
     /// is `GET /<key>?x-oss-process=style/<style>` (image-processing.md §1.3).
     pub style_delimiters: HashMap<String, String>,
@@ -122,6 +150,14 @@ impl Default for Config {
             credentials: Vec::new(),
             cname: HashMap::new(),
             style_delimiters: HashMap::new(),
+            storage: StorageKind::Local,
+            s3_endpoint: String::new(),
+            s3_bucket: String::new(),
+            s3_region: "us-east-1".into(),
+            s3_access_key_id: String::new(),
+            s3_secret_access_key: String::new(),
+            s3_prefix: String::new(),
+            s3_retire_secs: 60,
         }
     }
 }
@@ -171,6 +207,14 @@ pub const KEYS: &[(&str, EnvKind)] = &[
     ("credentials", EnvKind::Tables),
     ("cname", EnvKind::Map),
     ("style_delimiters", EnvKind::Map),
+    ("storage", EnvKind::String),
+    ("s3_endpoint", EnvKind::String),
+    ("s3_bucket", EnvKind::String),
+    ("s3_region", EnvKind::String),
+    ("s3_access_key_id", EnvKind::String),
+    ("s3_secret_access_key", EnvKind::String),
+    ("s3_prefix", EnvKind::String),
+    ("s3_retire_secs", EnvKind::Integer),
 ];
 
 /// Prefix of every configuration variable.
@@ -354,6 +398,19 @@ impl Config {
         }
         if self.queue == 0 {
             return invalid("queue", "must be at least 1");
+        }
+        if self.storage == StorageKind::S3 {
+            if !(self.s3_endpoint.starts_with("http://")
+                || self.s3_endpoint.starts_with("https://"))
+            {
+                return invalid(
+                    "s3_endpoint",
+                    "must be an http:// or https:// URL with storage = \"s3\"",
+                );
+            }
+            if self.s3_bucket.is_empty() {
+                return invalid("s3_bucket", "must be set with storage = \"s3\"");
+            }
         }
         if self.max_source_bytes == 0 {
             return invalid("max_source_bytes", "must be at least 1");

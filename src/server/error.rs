@@ -63,6 +63,14 @@ impl From<storage::Error> for ApiError {
                 tracing::debug!("request body failed: {io}");
                 OssError::new(C::IncompleteBody)
             }
+            S::KeyTooLong { .. } => OssError::with_message(C::InvalidObjectName, e.to_string()),
+            S::Backend(_) => {
+                tracing::error!("storage backend failure: {e}");
+                OssError::with_message(
+                    C::ServiceUnavailable,
+                    "The storage backend is unavailable; try again later.",
+                )
+            }
             S::Io(_) | S::Index(_) => {
                 tracing::error!("storage failure: {e}");
                 OssError::new(C::InternalError)

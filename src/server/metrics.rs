@@ -147,7 +147,7 @@ pub fn record_cache(hit: bool) {
 
 /// Updates the gauges that are read at scrape time: worker pool and stored
 /// objects. Blocking (reads the index); call off the async threads.
-pub fn refresh(state: &AppState) {
+pub async fn refresh(state: &AppState) {
     let _ = handle();
     let threads = worker_threads(state.config.workers);
     let capacity = threads + state.config.queue;
@@ -161,11 +161,14 @@ pub fn refresh(state: &AppState) {
     } else {
         0.0
     });
-    match stored(state) {
-        Ok((buckets, objects, bytes)) => {
+    match stored(state).await {
+        Ok((buckets, Some((objects, bytes)))) => {
             metrics::gauge!("ossimg_buckets").set(buckets as f64);
             metrics::gauge!("ossimg_objects_stored").set(objects as f64);
             metrics::gauge!("ossimg_bytes_stored").set(bytes as f64);
+        }
+        Ok((buckets, None)) => {
+            metrics::gauge!("ossimg_buckets").set(buckets as f64);
         }
         Err(e) => tracing::warn!("cannot read storage statistics for metrics: {e}"),
     }
@@ -180,14 +183,20 @@ pub fn worker_threads(workers: usize) -> usize {
     }
 }
 
-/// Buckets, objects and bytes over all buckets.
-fn stored(state: &AppState) -> Result<(u64, u64, u64), crate::storage::Error> {
+/// Buckets, and objects and bytes over all buckets. The S3 backend would
+/// have to read every object record for the totals, so a scrape reports
+/// only its bucket count (`None`).
+async fn stored(state: &AppState) -> Result<(u64, Option<(u64, u64)>), crate::storage::Error> {
     let (mut buckets, mut objects, mut bytes) = (0u64, 0u64, 0u64);
     let mut marker = String::new();
+    let totals = state.store.backend_name() == "local";
     loop {
-        let (page, more) = state.store.list_buckets("", &marker, 1000)?;
-        for b in &page {
-            match state.store.bucket_stat(&b.name) {
+        let (page, more) = state.store.list_buckets("", &marker, 1000).await?;
+        if !totals {
+            buckets += page.len() as u64;
+        }
+        for b in page.iter().filter(|_| totals) {
+            match state.store.bucket_stat(&b.name).await {
                 Ok(s) => {
                     buckets += 1;
                     objects += s.object_count;
@@ -203,7 +212,7 @@ fn stored(state: &AppState) -> Result<(u64, u64, u64), crate::storage::Error> {
             _ => break,
         }
     }
-    Ok((buckets, objects, bytes))
+    Ok((buckets, totals.then_some((objects, bytes))))
 }
 
 #[cfg(test)]

@@ -135,8 +135,7 @@ async fn edge(State(state): State<AppState>, mut req: Request, next: Next) -> Re
             headers_too_large(&state, &id, &req, size, started)
         } else {
             if path == "/-/metrics" {
-                let s = state.clone();
-                let _ = tokio::task::spawn_blocking(move || metrics::refresh(&s)).await;
+                metrics::refresh(&state).await;
             }
             let idle = Duration::from_secs(state.config.body_read_timeout_secs);
             next.run(req.map(|b| Body::new(EdgeBody::new(b, true, Some(idle)))))

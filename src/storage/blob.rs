@@ -40,7 +40,8 @@ impl Hasher {
         }
     }
 
-    fn update(&mut self, data: &[u8]) {
+    /// Adds bytes.
+    pub(crate) fn update(&mut self, data: &[u8]) {
         if let Some(m) = self.md5.as_mut() {
             m.update(data);
         }
@@ -48,7 +49,13 @@ impl Hasher {
         self.size += data.len() as u64;
     }
 
-    fn finish(self) -> Summary {
+    /// Bytes seen so far.
+    pub(crate) fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The digests of everything added.
+    pub(crate) fn finish(self) -> Summary {
         Summary {
             size: self.size,
             md5: self.md5.map(|m| m.finalize().into()),

@@ -71,4 +71,14 @@ pub enum Error {
     /// The metadata index failed.
     #[error("metadata index error: {0}")]
     Index(String),
+    /// The key is too long for the backend (the S3 backend spends part of
+    /// S3's 1,024 bytes on its layout).
+    #[error("The key is too long for this storage backend (at most {max} encoded bytes).")]
+    KeyTooLong {
+        /// Most bytes of the encoded key.
+        max: usize,
+    },
+    /// The S3-compatible store failed or could not be reached.
+    #[error("S3 backend error: {0}")]
+    Backend(String),
 }

@@ -4,26 +4,18 @@
 //! HTTP layer translates them to and from the OSS wire model.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::SystemTime;
 
-use redb::{Database, ReadableTable};
 use tokio::io::AsyncRead;
 
 mod blob;
 pub mod error;
 mod index;
-mod list;
-mod multipart;
+mod local;
+mod rules;
+pub mod s3;
 #[cfg(test)]
 mod tests;
-
-use blob::{join_error, Blobs, PlacedBlob};
-use index::{
-    acl_from_u8, acl_to_u8, adjust_stats, bucket_exists_w, decode, encode, hex_upper, now_secs,
-    object_key, BucketRecord, ObjectRecord, StyleRecord, BLOBS, BUCKETS, OBJECTS, PARTS, STATS,
-    STYLES, UPLOADS,
-};
 
 pub use error::{Error, Result};
 
@@ -146,15 +138,65 @@ pub enum MetadataDirective {
     Replace(ObjectMeta),
 }
 
-/// An open object: its description and a file handle positioned at 0.
+/// An open object: its description and where its bytes are.
 ///
-/// The handle stays valid if the object is overwritten or deleted meanwhile.
+/// Reading yields the content the object had when it was opened, even if it
+/// is overwritten or deleted meanwhile (a local file handle stays valid; a
+/// replaced S3 blob is removed only after a grace period).
 #[derive(Debug)]
 pub struct ObjectReader {
     /// The object.
     pub info: ObjectInfo,
-    /// The blob, opened for reading.
-    pub file: tokio::fs::File,
+    source: Source,
+}
+
+#[derive(Debug)]
+enum Source {
+    File(tokio::fs::File),
+    Remote(s3::BlobRef),
+}
+
+/// A stream of an object's bytes.
+pub type ByteStream = futures::stream::BoxStream<'static, std::io::Result<bytes::Bytes>>;
+
+/// Chunk size when streaming a local blob.
+const READ_BUFFER: usize = 256 * 1024;
+
+impl ObjectReader {
+    /// Streams `len` bytes starting at `start` (the caller keeps the range
+    /// inside the object).
+    pub async fn stream(self, start: u64, len: u64) -> Result<ByteStream> {
+        use futures::StreamExt as _;
+        use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
+        match self.source {
+            Source::File(mut file) => {
+                if start > 0 {
+                    file.seek(std::io::SeekFrom::Start(start)).await?;
+                }
+                Ok(
+                    tokio_util::io::ReaderStream::with_capacity(file.take(len), READ_BUFFER)
+                        .boxed(),
+                )
+            }
+            Source::Remote(blob) => blob.stream(start, len).await,
+        }
+    }
+
+    /// The whole content, refusing objects larger than `max` bytes
+    /// (`EntityTooLarge`).
+    pub async fn read_all(self, max: u64) -> Result<Vec<u8>> {
+        use futures::TryStreamExt as _;
+        if self.info.size > max {
+            return Err(Error::EntityTooLarge);
+        }
+        let size = self.info.size;
+        let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        let mut s = self.stream(0, size).await?;
+        while let Some(chunk) = s.try_next().await? {
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out)
+    }
 }
 
 /// A listing request.
@@ -258,347 +300,106 @@ pub struct Style {
     pub modified: SystemTime,
 }
 
-/// The object store: blobs on disk plus the metadata index. Cheap to clone.
-#[derive(Clone)]
+/// The object store: the local backend (blobs on disk plus an embedded
+/// index) or the S3 backend (everything in one bucket of an S3-compatible
+/// store, shared by several nodes). Cheap to clone.
+#[derive(Clone, Debug)]
 pub struct Store {
-    inner: Arc<Inner>,
+    backend: Backend,
 }
 
-struct Inner {
-    db: Database,
-    blobs: Arc<Blobs>,
+#[derive(Clone, Debug)]
+enum Backend {
+    Local(local::LocalStore),
+    S3(s3::S3Store),
 }
 
-impl std::fmt::Debug for Store {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store")
-            .field("blobs", &self.inner.blobs)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Most styles per bucket.
-const MAX_STYLES: usize = 50;
-
-/// How often a reader retries when the blob it looked up was replaced and
-/// removed before it could open it.
-const OPEN_RETRIES: usize = 8;
-
-fn blob_vanished() -> Error {
-    Error::Io(std::io::Error::new(
-        std::io::ErrorKind::NotFound,
-        "the object's blob kept disappearing while it was being opened",
-    ))
-}
-
-fn forbid_check(forbid: bool, old: Option<&ObjectRecord>) -> Result<()> {
-    if forbid && old.is_some() {
-        Err(Error::FileAlreadyExists)
-    } else {
-        Ok(())
-    }
+/// Runs the same call on whichever backend the store has.
+macro_rules! dispatch {
+    ($self:ident . $m:ident ( $($a:expr),* )) => {
+        match &$self.backend {
+            Backend::Local(b) => b.$m($($a),*),
+            Backend::S3(b) => b.$m($($a),*).await,
+        }
+    };
+    (async $self:ident . $m:ident ( $($a:expr),* )) => {
+        match &$self.backend {
+            Backend::Local(b) => b.$m($($a),*).await,
+            Backend::S3(b) => b.$m($($a),*).await,
+        }
+    };
 }
 
 impl Store {
-    /// Opens (creating if needed) a store in `dir` and sweeps stale temp files.
-    ///
-    /// Also removes orphan blobs: files that were moved into place but never
-    /// committed to the index (a crash between the two steps), and blobs an
-    /// overwrite or delete left behind.
+    /// Opens (creating if needed) a local store in `dir` and sweeps stale
+    /// temp files and orphan blobs.
     pub fn open(dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(dir)?;
-        let blobs = Blobs::open(dir)?;
-        let db = Database::create(dir.join("index.redb"))?;
-        {
-            let txn = db.begin_write()?;
-            txn.open_table(BUCKETS)?;
-            txn.open_table(STATS)?;
-            txn.open_table(OBJECTS)?;
-            txn.open_table(UPLOADS)?;
-            txn.open_table(PARTS)?;
-            txn.open_table(STYLES)?;
-            txn.open_table(BLOBS)?;
-            txn.commit()?;
-        }
-        let stale = blobs.sweep_tmp()?;
-        let orphans = {
-            let txn = db.begin_read()?;
-            let known = txn.open_table(BLOBS)?;
-            blobs.sweep_orphans(|id| Ok(known.get(id)?.is_some()))?
-        };
-        if stale + orphans > 0 {
-            tracing::info!(stale, orphans, "removed unfinished files at startup");
-        }
         Ok(Store {
-            inner: Arc::new(Inner {
-                db,
-                blobs: Arc::new(blobs),
-            }),
+            backend: Backend::Local(local::LocalStore::open(dir)?),
         })
     }
 
-    /// Runs `f` on the blocking pool (index commits fsync).
-    async fn blocking<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Store) -> Result<T> + Send + 'static,
-    ) -> Result<T> {
-        let this = self.clone();
-        tokio::task::spawn_blocking(move || f(&this))
-            .await
-            .map_err(join_error)?
+    /// Connects to an S3-compatible store and checks that its bucket answers.
+    pub async fn open_s3(config: &s3::S3Config) -> Result<Store> {
+        Ok(Store {
+            backend: Backend::S3(s3::S3Store::open(config).await?),
+        })
     }
 
-    /// The index entry of an object (`NoSuchBucket`, `NoSuchKey`).
-    fn read_object(&self, bucket: &str, key: &str) -> Result<ObjectRecord> {
-        let txn = self.inner.db.begin_read()?;
-        if txn.open_table(BUCKETS)?.get(bucket)?.is_none() {
-            return Err(Error::NoSuchBucket);
-        }
-        let objects = txn.open_table(OBJECTS)?;
-        let found = objects.get(object_key(bucket, key).as_slice())?;
-        match found {
-            Some(g) => decode(g.value()),
-            None => Err(Error::NoSuchKey),
+    /// The local backend, for tests that look inside it.
+    #[cfg(test)]
+    fn local(&self) -> Option<&local::LocalStore> {
+        match &self.backend {
+            Backend::Local(l) => Some(l),
+            Backend::S3(_) => None,
         }
     }
 
-    /// Fails early, before reading a body, when the write cannot succeed.
-    fn precheck_write(&self, bucket: &str, key: &str, forbid_overwrite: bool) -> Result<()> {
-        match self.read_object(bucket, key) {
-            Ok(_) if forbid_overwrite => Err(Error::FileAlreadyExists),
-            Ok(_) | Err(Error::NoSuchKey) => Ok(()),
-            Err(e) => Err(e),
+    /// Which backend this is: `local` or `s3`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Local(_) => "local",
+            Backend::S3(_) => "s3",
         }
-    }
-
-    /// Opens the blob of an object, retrying when a concurrent overwrite
-    /// removed the blob between the lookup and the open.
-    fn open_blob(&self, bucket: &str, key: &str) -> Result<(ObjectRecord, std::fs::File)> {
-        for _ in 0..OPEN_RETRIES {
-            let rec = self.read_object(bucket, key)?;
-            match std::fs::File::open(self.inner.blobs.path(&rec.blob)) {
-                Ok(f) => return Ok((rec, f)),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(blob_vanished())
-    }
-
-    /// Commits `rec` as the object (bucket, key) in one transaction.
-    ///
-    /// `check` sees the current entry and may refuse; `extra` runs in the
-    /// same transaction and returns further blobs to remove afterwards. On
-    /// success the placed blob is kept and the replaced blob removed; on
-    /// failure the placed blob is removed (its guard drops).
-    fn commit_object(
-        &self,
-        bucket: &str,
-        key: &str,
-        rec: &ObjectRecord,
-        placed: Option<PlacedBlob>,
-        check: impl FnOnce(Option<&ObjectRecord>) -> Result<()>,
-        extra: impl FnOnce(&redb::WriteTransaction) -> Result<Vec<String>>,
-    ) -> Result<()> {
-        let txn = self.inner.db.begin_write()?;
-        if !bucket_exists_w(&txn, bucket)? {
-            return Err(Error::NoSuchBucket);
-        }
-        let okey = object_key(bucket, key);
-        let old = {
-            let mut objects = txn.open_table(OBJECTS)?;
-            let old: Option<ObjectRecord> = match objects.get(okey.as_slice())? {
-                Some(g) => Some(decode(g.value())?),
-                None => None,
-            };
-            check(old.as_ref())?;
-            objects.insert(okey.as_slice(), encode(rec)?.as_slice())?;
-            old
-        };
-        let mut garbage = Vec::new();
-        {
-            let mut blobs = txn.open_table(BLOBS)?;
-            blobs.insert(rec.blob.as_str(), ())?;
-            if let Some(o) = &old {
-                if o.blob != rec.blob {
-                    blobs.remove(o.blob.as_str())?;
-                    garbage.push(o.blob.clone());
-                }
-            }
-        }
-        let (dsize, dcount) = match &old {
-            Some(o) => (i128::from(rec.size) - i128::from(o.size), 0),
-            None => (i128::from(rec.size), 1),
-        };
-        adjust_stats(&txn, bucket, dsize, dcount, 0)?;
-        garbage.extend(extra(&txn)?);
-        txn.commit()?;
-        if let Some(p) = placed {
-            p.keep();
-        }
-        for id in garbage {
-            self.inner.blobs.remove(&id);
-        }
-        Ok(())
     }
 
     // ---- buckets ----------------------------------------------------------
 
-    /// Creates a bucket (`BucketAlreadyExists` if it exists).
-    ///
-    /// `Acl::Default` is stored as `Private`.
-    pub fn create_bucket(&self, name: &str, acl: Acl) -> Result<BucketInfo> {
-        let acl = if acl == Acl::Default {
-            Acl::Private
-        } else {
-            acl
-        };
-        let rec = BucketRecord {
-            created: now_secs(),
-            acl: acl_to_u8(acl),
-        };
-        let txn = self.inner.db.begin_write()?;
-        {
-            let mut buckets = txn.open_table(BUCKETS)?;
-            if buckets.get(name)?.is_some() {
-                return Err(Error::BucketAlreadyExists);
-            }
-            buckets.insert(name, encode(&rec)?.as_slice())?;
-            txn.open_table(STATS)?.insert(name, (0, 0, 0))?;
-        }
-        txn.commit()?;
-        Ok(BucketInfo {
-            name: name.to_owned(),
-            created: index::from_secs(rec.created),
-            acl,
-        })
+    /// Creates a bucket (`BucketAlreadyExists` if it exists); `Acl::Default`
+    /// is stored as `Private`.
+    pub async fn create_bucket(&self, name: &str, acl: Acl) -> Result<BucketInfo> {
+        dispatch!(self.create_bucket(name, acl))
     }
 
     /// Deletes an empty bucket with its styles.
-    pub fn delete_bucket(&self, name: &str) -> Result<()> {
-        let txn = self.inner.db.begin_write()?;
-        {
-            let mut buckets = txn.open_table(BUCKETS)?;
-            if buckets.get(name)?.is_none() {
-                return Err(Error::NoSuchBucket);
-            }
-            let lo = object_key(name, "");
-            let hi = index::prefix_successor(&lo).unwrap_or_default();
-            if txn
-                .open_table(OBJECTS)?
-                .range(lo.as_slice()..hi.as_slice())?
-                .next()
-                .is_some()
-            {
-                return Err(Error::BucketNotEmpty);
-            }
-            let uploads = txn.open_table(UPLOADS)?;
-            if let Some(first) = uploads.range((name, "", "")..)?.next() {
-                let (k, _) = first?;
-                if k.value().0 == name {
-                    return Err(Error::BucketNotEmpty);
-                }
-            }
-            let mut styles = txn.open_table(STYLES)?;
-            let mut names = Vec::new();
-            for item in styles.range((name, "")..)? {
-                let (k, _) = item?;
-                let (b, s) = k.value();
-                if b != name {
-                    break;
-                }
-                names.push(s.to_owned());
-            }
-            for s in &names {
-                styles.remove((name, s.as_str()))?;
-            }
-            buckets.remove(name)?;
-            txn.open_table(STATS)?.remove(name)?;
-        }
-        txn.commit()?;
-        Ok(())
+    pub async fn delete_bucket(&self, name: &str) -> Result<()> {
+        dispatch!(self.delete_bucket(name))
     }
 
     /// Looks a bucket up (`NoSuchBucket`).
-    pub fn bucket(&self, name: &str) -> Result<BucketInfo> {
-        let txn = self.inner.db.begin_read()?;
-        let buckets = txn.open_table(BUCKETS)?;
-        let found = buckets.get(name)?;
-        let rec: BucketRecord = match found {
-            Some(g) => decode(g.value())?,
-            None => return Err(Error::NoSuchBucket),
-        };
-        Ok(bucket_info(name, &rec))
+    pub async fn bucket(&self, name: &str) -> Result<BucketInfo> {
+        dispatch!(self.bucket(name))
     }
 
     /// Buckets with names starting with `prefix` and greater than `marker`,
     /// sorted; the flag says whether more follow.
-    pub fn list_buckets(
+    pub async fn list_buckets(
         &self,
         prefix: &str,
         marker: &str,
         max: usize,
     ) -> Result<(Vec<BucketInfo>, bool)> {
-        use std::ops::Bound;
-        let txn = self.inner.db.begin_read()?;
-        let buckets = txn.open_table(BUCKETS)?;
-        let start = if marker >= prefix {
-            Bound::Excluded(marker)
-        } else {
-            Bound::Included(prefix)
-        };
-        let mut out = Vec::new();
-        let mut truncated = false;
-        for item in buckets.range::<&str>((start, Bound::Unbounded))? {
-            let (k, v) = item?;
-            let name = k.value();
-            if !name.starts_with(prefix) {
-                break;
-            }
-            if out.len() >= max {
-                truncated = true;
-                break;
-            }
-            out.push(bucket_info(name, &decode(v.value())?));
-        }
-        Ok((out, truncated))
+        dispatch!(self.list_buckets(prefix, marker, max))
     }
 
     /// Sets a bucket's ACL (`Acl::Default` means `Private`).
-    pub fn set_bucket_acl(&self, name: &str, acl: Acl) -> Result<()> {
-        let acl = if acl == Acl::Default {
-            Acl::Private
-        } else {
-            acl
-        };
-        let txn = self.inner.db.begin_write()?;
-        {
-            let mut buckets = txn.open_table(BUCKETS)?;
-            let mut rec: BucketRecord = match buckets.get(name)? {
-                Some(g) => decode(g.value())?,
-                None => return Err(Error::NoSuchBucket),
-            };
-            rec.acl = acl_to_u8(acl);
-            buckets.insert(name, encode(&rec)?.as_slice())?;
-        }
-        txn.commit()?;
-        Ok(())
+    pub async fn set_bucket_acl(&self, name: &str, acl: Acl) -> Result<()> {
+        dispatch!(self.set_bucket_acl(name, acl))
     }
 
     /// Usage numbers of a bucket.
-    pub fn bucket_stat(&self, name: &str) -> Result<BucketStat> {
-        let txn = self.inner.db.begin_read()?;
-        if txn.open_table(BUCKETS)?.get(name)?.is_none() {
-            return Err(Error::NoSuchBucket);
-        }
-        let stats = txn.open_table(STATS)?;
-        let (storage, object_count, multipart_upload_count) =
-            stats.get(name)?.map(|g| g.value()).unwrap_or((0, 0, 0));
-        Ok(BucketStat {
-            storage,
-            object_count,
-            multipart_upload_count,
-        })
+    pub async fn bucket_stat(&self, name: &str) -> Result<BucketStat> {
+        dispatch!(self.bucket_stat(name))
     }
 
     // ---- objects ----------------------------------------------------------
@@ -613,94 +414,42 @@ impl Store {
         body: R,
         opts: WriteOptions,
     ) -> Result<ObjectInfo> {
-        self.precheck_write(bucket, key, opts.forbid_overwrite)?;
-        let (placed, sum, body_md5) = self.inner.blobs.write_stream(None, body, &opts).await?;
-        let rec = ObjectRecord {
-            blob: placed.id().to_owned(),
-            size: sum.size,
-            etag: hex_upper(&body_md5),
-            mtime: now_secs(),
-            crc64: sum.crc64,
-            md5: Some(body_md5),
-            otype: index::type_to_u8(ObjectType::Normal),
-            acl: acl_to_u8(acl),
-            meta: meta.into(),
-        };
-        let info = rec.info(key);
-        let (b, k, forbid) = (bucket.to_owned(), key.to_owned(), opts.forbid_overwrite);
-        self.blocking(move |s| {
-            s.commit_object(
-                &b,
-                &k,
-                &rec,
-                Some(placed),
-                |old| forbid_check(forbid, old),
-                |_| Ok(Vec::new()),
-            )
-        })
-        .await?;
-        Ok(info)
+        dispatch!(async self.put_object(bucket, key, meta, acl, body, opts))
     }
 
     /// Describes an object (`NoSuchBucket`, `NoSuchKey`).
-    pub fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectInfo> {
-        Ok(self.read_object(bucket, key)?.info(key))
+    pub async fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectInfo> {
+        dispatch!(self.head_object(bucket, key))
     }
 
     /// Opens an object for reading.
     pub async fn open_object(&self, bucket: &str, key: &str) -> Result<ObjectReader> {
-        for _ in 0..OPEN_RETRIES {
-            let rec = self.read_object(bucket, key)?;
-            match tokio::fs::File::open(self.inner.blobs.path(&rec.blob)).await {
-                Ok(file) => {
-                    return Ok(ObjectReader {
-                        info: rec.info(key),
-                        file,
-                    })
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(e.into()),
+        match &self.backend {
+            Backend::Local(b) => {
+                let (info, file) = b.open_object(bucket, key).await?;
+                Ok(ObjectReader {
+                    info,
+                    source: Source::File(file),
+                })
+            }
+            Backend::S3(b) => {
+                let (info, blob) = b.open_object(bucket, key).await?;
+                Ok(ObjectReader {
+                    info,
+                    source: Source::Remote(blob),
+                })
             }
         }
-        Err(blob_vanished())
     }
 
     /// Deletes an object; a missing key is not an error (a missing bucket is).
     pub async fn delete_object(&self, bucket: &str, key: &str) -> Result<()> {
-        let (b, k) = (bucket.to_owned(), key.to_owned());
-        self.blocking(move |s| s.delete_object_blocking(&b, &k))
-            .await
-    }
-
-    fn delete_object_blocking(&self, bucket: &str, key: &str) -> Result<()> {
-        let txn = self.inner.db.begin_write()?;
-        if !bucket_exists_w(&txn, bucket)? {
-            return Err(Error::NoSuchBucket);
-        }
-        let old: Option<ObjectRecord> = {
-            let mut objects = txn.open_table(OBJECTS)?;
-            let removed = objects.remove(object_key(bucket, key).as_slice())?;
-            match removed {
-                Some(g) => Some(decode(g.value())?),
-                None => None,
-            }
-        };
-        let Some(old) = old else {
-            return Ok(());
-        };
-        txn.open_table(BLOBS)?.remove(old.blob.as_str())?;
-        adjust_stats(&txn, bucket, -i128::from(old.size), -1, 0)?;
-        txn.commit()?;
-        self.inner.blobs.remove(&old.blob);
-        Ok(())
+        dispatch!(async self.delete_object(bucket, key))
     }
 
     /// Copies an object (possibly onto itself); the copy is `Normal` and keeps
-    /// the source's ETag.
-    ///
-    /// The copy gets `acl`, or `Acl::Default` when `None` (a copy onto itself
-    /// keeps its ACL when `None`). Copies share the source's bytes through a
-    /// hard link when the filesystem allows it, else the bytes are copied.
+    /// the source's ETag. The copy gets `acl`, or `Acl::Default` when `None`
+    /// (a copy onto itself keeps its ACL when `None`).
     #[allow(clippy::too_many_arguments)]
     pub async fn copy_object(
         &self,
@@ -712,131 +461,10 @@ impl Store {
         acl: Option<Acl>,
         opts: WriteOptions,
     ) -> Result<ObjectInfo> {
-        let new_meta = match directive {
-            MetadataDirective::Copy => None,
-            MetadataDirective::Replace(m) => Some(index::MetaRecord::from(m)),
-        };
-        if src_bucket == dst_bucket && src_key == dst_key {
-            let (b, k) = (dst_bucket.to_owned(), dst_key.to_owned());
-            let forbid = opts.forbid_overwrite;
-            return self
-                .blocking(move |s| s.self_copy(&b, &k, new_meta, acl, forbid))
-                .await;
-        }
-        self.read_object(src_bucket, src_key)?;
-        self.precheck_write(dst_bucket, dst_key, opts.forbid_overwrite)?;
-        let mut attempts = 0;
-        let (placed, src) = loop {
-            let src = self.read_object(src_bucket, src_key)?;
-            if src.size > opts.max_size {
-                return Err(Error::EntityTooLarge);
-            }
-            let blobs = self.inner.blobs.clone();
-            let (id, size) = (src.blob.clone(), src.size);
-            let placed = tokio::task::spawn_blocking(move || -> Result<Option<PlacedBlob>> {
-                let not_found = |e: &std::io::Error| e.kind() == std::io::ErrorKind::NotFound;
-                match blobs.link_copy(&id) {
-                    Ok(Some(p)) => return Ok(Some(p)),
-                    Ok(None) => {}
-                    Err(e) if not_found(&e) => return Ok(None),
-                    Err(e) => return Err(e.into()),
-                }
-                match std::fs::File::open(blobs.path(&id)) {
-                    Ok(f) => Ok(Some(
-                        blobs.write_from_files([Ok((f, Some(size)))], false)?.0,
-                    )),
-                    Err(e) if not_found(&e) => Ok(None),
-                    Err(e) => Err(e.into()),
-                }
-            })
-            .await
-            .map_err(join_error)??;
-            match placed {
-                Some(p) => break (p, src),
-                None => {
-                    attempts += 1;
-                    if attempts >= OPEN_RETRIES {
-                        return Err(blob_vanished());
-                    }
-                }
-            }
-        };
-        let rec = ObjectRecord {
-            blob: placed.id().to_owned(),
-            size: src.size,
-            etag: src.etag.clone(),
-            mtime: now_secs(),
-            crc64: src.crc64,
-            md5: src.md5,
-            otype: index::type_to_u8(ObjectType::Normal),
-            acl: acl_to_u8(acl.unwrap_or(Acl::Default)),
-            meta: new_meta.unwrap_or(src.meta),
-        };
-        let info = rec.info(dst_key);
-        let (b, k, forbid) = (
-            dst_bucket.to_owned(),
-            dst_key.to_owned(),
-            opts.forbid_overwrite,
-        );
-        self.blocking(move |s| {
-            s.commit_object(
-                &b,
-                &k,
-                &rec,
-                Some(placed),
-                |old| forbid_check(forbid, old),
-                |_| Ok(Vec::new()),
-            )
-        })
-        .await?;
-        Ok(info)
-    }
-
-    /// CopyObject onto itself: a metadata update of the current content.
-    fn self_copy(
-        &self,
-        bucket: &str,
-        key: &str,
-        meta: Option<index::MetaRecord>,
-        acl: Option<Acl>,
-        forbid: bool,
-    ) -> Result<ObjectInfo> {
-        let txn = self.inner.db.begin_write()?;
-        if !bucket_exists_w(&txn, bucket)? {
-            return Err(Error::NoSuchBucket);
-        }
-        let okey = object_key(bucket, key);
-        let rec = {
-            let mut objects = txn.open_table(OBJECTS)?;
-            let mut rec: ObjectRecord = match objects.get(okey.as_slice())? {
-                Some(g) => decode(g.value())?,
-                None => return Err(Error::NoSuchKey),
-            };
-            if forbid {
-                return Err(Error::FileAlreadyExists);
-            }
-            if let Some(m) = meta {
-                rec.meta = m;
-            }
-            if let Some(a) = acl {
-                rec.acl = acl_to_u8(a);
-            }
-            rec.set_type(ObjectType::Normal);
-            rec.mtime = now_secs();
-            objects.insert(okey.as_slice(), encode(&rec)?.as_slice())?;
-            rec
-        };
-        txn.commit()?;
-        Ok(rec.info(key))
+        dispatch!(async self.copy_object(src_bucket, src_key, dst_bucket, dst_key, directive, acl, opts))
     }
 
     /// Appends to an `Appendable` object (creating it at position 0).
-    ///
-    /// Each append writes a new blob holding the old content followed by the
-    /// body, then swaps the index entry only if the object is still the one
-    /// that was read; a crash mid-append leaves the acknowledged object
-    /// intact. `opts.max_size` bounds the whole object, `opts.expected_md5`
-    /// checks the body. Metadata and ACL come from the creating append.
     #[allow(clippy::too_many_arguments)]
     pub async fn append_object<R: AsyncRead + Unpin + Send>(
         &self,
@@ -848,205 +476,143 @@ impl Store {
         body: R,
         opts: WriteOptions,
     ) -> Result<ObjectInfo> {
-        let mut attempts = 0;
-        let (old, prefix) = loop {
-            let old = match self.read_object(bucket, key) {
-                Ok(r) => r,
-                Err(Error::NoSuchKey) if position == 0 => break (None, None),
-                Err(Error::NoSuchKey) => {
-                    return Err(Error::PositionNotEqualToLength { next_position: 0 })
-                }
-                Err(e) => return Err(e),
-            };
-            if old.object_type() != ObjectType::Appendable {
-                return Err(Error::ObjectNotAppendable);
-            }
-            if old.size != position {
-                return Err(Error::PositionNotEqualToLength {
-                    next_position: old.size,
-                });
-            }
-            match std::fs::File::open(self.inner.blobs.path(&old.blob)) {
-                Ok(f) => {
-                    let size = old.size;
-                    break (Some(old), Some((f, size)));
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    attempts += 1;
-                    if attempts >= OPEN_RETRIES {
-                        return Err(blob_vanished());
-                    }
-                }
-                Err(e) => return Err(e.into()),
-            }
-        };
-        let (placed, sum, _) = self.inner.blobs.write_stream(prefix, body, &opts).await?;
-        let expected = old.as_ref().map(|o| o.blob.clone());
-        let (acl, meta) = match old {
-            Some(o) => (o.acl, o.meta),
-            None => (acl_to_u8(acl), meta.into()),
-        };
-        let rec = ObjectRecord {
-            blob: placed.id().to_owned(),
-            size: sum.size,
-            etag: hex_upper(&sum.md5.unwrap_or_default()),
-            mtime: now_secs(),
-            crc64: sum.crc64,
-            md5: None,
-            otype: index::type_to_u8(ObjectType::Appendable),
-            acl,
-            meta,
-        };
-        let info = rec.info(key);
-        let (b, k) = (bucket.to_owned(), key.to_owned());
-        self.blocking(move |s| {
-            s.commit_object(
-                &b,
-                &k,
-                &rec,
-                Some(placed),
-                |cur| match cur {
-                    c if c.map(|c| &c.blob) == expected.as_ref() => Ok(()),
-                    Some(c) if c.object_type() != ObjectType::Appendable => {
-                        Err(Error::ObjectNotAppendable)
-                    }
-                    Some(c) => Err(Error::PositionNotEqualToLength {
-                        next_position: c.size,
-                    }),
-                    None => Err(Error::PositionNotEqualToLength { next_position: 0 }),
-                },
-                |_| Ok(Vec::new()),
-            )
-        })
-        .await?;
-        Ok(info)
+        dispatch!(async self.append_object(bucket, key, position, meta, acl, body, opts))
     }
 
     /// Sets an object's ACL.
-    pub fn set_object_acl(&self, bucket: &str, key: &str, acl: Acl) -> Result<()> {
-        let txn = self.inner.db.begin_write()?;
-        if !bucket_exists_w(&txn, bucket)? {
-            return Err(Error::NoSuchBucket);
-        }
-        {
-            let okey = object_key(bucket, key);
-            let mut objects = txn.open_table(OBJECTS)?;
-            let mut rec: ObjectRecord = match objects.get(okey.as_slice())? {
-                Some(g) => decode(g.value())?,
-                None => return Err(Error::NoSuchKey),
-            };
-            rec.acl = acl_to_u8(acl);
-            objects.insert(okey.as_slice(), encode(&rec)?.as_slice())?;
-        }
-        txn.commit()?;
-        Ok(())
+    pub async fn set_object_acl(&self, bucket: &str, key: &str, acl: Acl) -> Result<()> {
+        dispatch!(self.set_object_acl(bucket, key, acl))
     }
 
-    /// Lists one page of a bucket from the sorted index.
-    pub fn list_objects(&self, bucket: &str, query: &ListQuery) -> Result<ListPage> {
-        let txn = self.inner.db.begin_read()?;
-        if txn.open_table(BUCKETS)?.get(bucket)?.is_none() {
-            return Err(Error::NoSuchBucket);
-        }
-        let objects = txn.open_table(OBJECTS)?;
-        list::list_objects(&objects, bucket, query)
+    /// Lists one page of a bucket in key order.
+    pub async fn list_objects(&self, bucket: &str, query: &ListQuery) -> Result<ListPage> {
+        dispatch!(self.list_objects(bucket, query))
     }
 
     // ---- styles -----------------------------------------------------------
 
-    /// Creates or replaces a style (`TooManyStyles` past 50).
-    ///
-    /// Replacing keeps the creation time.
-    pub fn put_style(&self, bucket: &str, name: &str, content: &str, category: &str) -> Result<()> {
-        let txn = self.inner.db.begin_write()?;
-        if !bucket_exists_w(&txn, bucket)? {
-            return Err(Error::NoSuchBucket);
-        }
-        {
-            let mut styles = txn.open_table(STYLES)?;
-            let now = now_secs();
-            let created = match styles.get((bucket, name))? {
-                Some(g) => decode::<StyleRecord>(g.value())?.created,
-                None => {
-                    let mut count = 0;
-                    for item in styles.range((bucket, "")..)? {
-                        let (k, _) = item?;
-                        if k.value().0 != bucket {
-                            break;
-                        }
-                        count += 1;
-                    }
-                    if count >= MAX_STYLES {
-                        return Err(Error::TooManyStyles);
-                    }
-                    now
-                }
-            };
-            let rec = StyleRecord {
-                content: content.to_owned(),
-                category: category.to_owned(),
-                created,
-                modified: now,
-            };
-            styles.insert((bucket, name), encode(&rec)?.as_slice())?;
-        }
-        txn.commit()?;
-        Ok(())
+    /// Creates or replaces a style (`TooManyStyles` past 50); replacing keeps
+    /// the creation time.
+    pub async fn put_style(
+        &self,
+        bucket: &str,
+        name: &str,
+        content: &str,
+        category: &str,
+    ) -> Result<()> {
+        dispatch!(self.put_style(bucket, name, content, category))
     }
 
     /// Looks a style up (`NoSuchStyle`).
-    pub fn get_style(&self, bucket: &str, name: &str) -> Result<Style> {
-        let txn = self.inner.db.begin_read()?;
-        if txn.open_table(BUCKETS)?.get(bucket)?.is_none() {
-            return Err(Error::NoSuchBucket);
-        }
-        let styles = txn.open_table(STYLES)?;
-        let found = styles.get((bucket, name))?;
-        match found {
-            Some(g) => Ok(decode::<StyleRecord>(g.value())?.style(name)),
-            None => Err(Error::NoSuchStyle),
-        }
+    pub async fn get_style(&self, bucket: &str, name: &str) -> Result<Style> {
+        dispatch!(self.get_style(bucket, name))
     }
 
     /// All styles of a bucket, by name.
-    pub fn list_styles(&self, bucket: &str) -> Result<Vec<Style>> {
-        let txn = self.inner.db.begin_read()?;
-        if txn.open_table(BUCKETS)?.get(bucket)?.is_none() {
-            return Err(Error::NoSuchBucket);
-        }
-        let styles = txn.open_table(STYLES)?;
-        let mut out = Vec::new();
-        for item in styles.range((bucket, "")..)? {
-            let (k, v) = item?;
-            let (b, name) = k.value();
-            if b != bucket {
-                break;
-            }
-            out.push(decode::<StyleRecord>(v.value())?.style(name));
-        }
-        Ok(out)
+    pub async fn list_styles(&self, bucket: &str) -> Result<Vec<Style>> {
+        dispatch!(self.list_styles(bucket))
     }
 
     /// Deletes a style (missing is not an error).
-    pub fn delete_style(&self, bucket: &str, name: &str) -> Result<()> {
-        let txn = self.inner.db.begin_write()?;
-        if !bucket_exists_w(&txn, bucket)? {
-            return Err(Error::NoSuchBucket);
-        }
-        txn.open_table(STYLES)?.remove((bucket, name))?;
-        txn.commit()?;
-        Ok(())
+    pub async fn delete_style(&self, bucket: &str, name: &str) -> Result<()> {
+        dispatch!(self.delete_style(bucket, name))
     }
-}
 
-fn bucket_info(name: &str, rec: &BucketRecord) -> BucketInfo {
-    let acl = match acl_from_u8(rec.acl) {
-        Acl::Default => Acl::Private,
-        a => a,
-    };
-    BucketInfo {
-        name: name.to_owned(),
-        created: index::from_secs(rec.created),
-        acl,
+    // ---- multipart --------------------------------------------------------
+
+    /// Starts a multipart upload and returns its ID.
+    pub async fn create_multipart_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        meta: ObjectMeta,
+        acl: Acl,
+    ) -> Result<String> {
+        dispatch!(self.create_multipart_upload(bucket, key, meta, acl))
+    }
+
+    /// Stores (or replaces) one part; a part number outside 1..=10000 is
+    /// `InvalidPart` with an empty ETag.
+    pub async fn upload_part<R: AsyncRead + Unpin + Send>(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        body: R,
+        opts: WriteOptions,
+    ) -> Result<PartInfo> {
+        dispatch!(async self.upload_part(bucket, key, upload_id, part_number, body, opts))
+    }
+
+    /// Stores a part copied from (an inclusive byte range of) another object.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn upload_part_copy(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        src_bucket: &str,
+        src_key: &str,
+        range: Option<(u64, u64)>,
+    ) -> Result<PartInfo> {
+        dispatch!(async self.upload_part_copy(bucket, key, upload_id, part_number, src_bucket, src_key, range))
+    }
+
+    /// Completes an upload from the listed (part number, ETag) pairs, or from
+    /// all uploaded parts when `parts` is `None`.
+    pub async fn complete_multipart_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        parts: Option<Vec<(u32, String)>>,
+        acl: Option<Acl>,
+        opts: WriteOptions,
+    ) -> Result<ObjectInfo> {
+        dispatch!(async self.complete_multipart_upload(bucket, key, upload_id, parts, acl, opts))
+    }
+
+    /// Aborts an upload and removes its parts.
+    pub async fn abort_multipart_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<()> {
+        dispatch!(async self.abort_multipart_upload(bucket, key, upload_id))
+    }
+
+    /// Lists unfinished uploads by key, then initiation.
+    pub async fn list_multipart_uploads(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        delimiter: &str,
+        key_marker: &str,
+        upload_id_marker: &str,
+        max_uploads: usize,
+    ) -> Result<UploadsPage> {
+        dispatch!(self.list_multipart_uploads(
+            bucket,
+            prefix,
+            delimiter,
+            key_marker,
+            upload_id_marker,
+            max_uploads
+        ))
+    }
+
+    /// Lists the parts of an upload after `part_number_marker`.
+    pub async fn list_parts(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        part_number_marker: u32,
+        max_parts: usize,
+    ) -> Result<PartsPage> {
+        dispatch!(self.list_parts(bucket, key, upload_id, part_number_marker, max_parts))
     }
 }

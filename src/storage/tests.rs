@@ -5,8 +5,9 @@ use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use futures::StreamExt as _;
 use md5::{Digest as _, Md5};
-use tokio::io::{AsyncRead, AsyncReadExt, ReadBuf};
+use tokio::io::{AsyncRead, ReadBuf};
 
 use super::index::{encode, object_key, ObjectRecord, OBJECTS, STATS};
 use super::*;
@@ -21,12 +22,149 @@ fn md5_of(data: &[u8]) -> [u8; 16] {
     Md5::digest(data).into()
 }
 
-fn store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let s = Store::open(dir.path()).expect("open");
-    s.create_bucket("b", Acl::Default).expect("bucket");
-    (dir, s)
+/// Which backend a conformance test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Local,
+    S3,
 }
+
+/// The S3-compatible server of the conformance suite (`scripts/test.sh`
+/// starts one and sets this), e.g. `http://127.0.0.1:9090`.
+const S3_ENDPOINT_VAR: &str = "OSSIMG_TEST_S3_ENDPOINT";
+/// When set, a missing S3 server fails the S3 tests instead of skipping them.
+const S3_REQUIRED_VAR: &str = "OSSIMG_TEST_S3_REQUIRED";
+/// The bucket the suite uses on that server; each test gets its own prefix.
+const S3_TEST_BUCKET: &str = "ossimg-conformance";
+
+/// The S3 endpoint, or `None` (and a note) when the suite runs without one.
+fn s3_endpoint() -> Option<String> {
+    match std::env::var(S3_ENDPOINT_VAR) {
+        Ok(e) if !e.is_empty() => Some(e),
+        _ => {
+            assert!(
+                std::env::var_os(S3_REQUIRED_VAR).is_none(),
+                "{S3_REQUIRED_VAR} is set but {S3_ENDPOINT_VAR} is not"
+            );
+            eprintln!("S3 backend tests skipped: {S3_ENDPOINT_VAR} is not set");
+            None
+        }
+    }
+}
+
+/// A store of one backend, isolated from every other test.
+struct Fixture {
+    store: Store,
+    dir: Option<tempfile::TempDir>,
+}
+
+impl Fixture {
+    /// A store with bucket `b`.
+    async fn new(kind: Kind) -> Fixture {
+        let fx = Fixture::empty(kind).await;
+        fx.store
+            .create_bucket("b", Acl::Default)
+            .await
+            .expect("bucket");
+        fx
+    }
+
+    /// A store without buckets.
+    async fn empty(kind: Kind) -> Fixture {
+        match kind {
+            Kind::Local => {
+                let dir = tempfile::tempdir().expect("tempdir");
+                let store = Store::open(dir.path()).expect("open");
+                Fixture {
+                    store,
+                    dir: Some(dir),
+                }
+            }
+            Kind::S3 => {
+                let endpoint = s3_endpoint().expect("the S3 wrapper checked the endpoint");
+                // Idempotent; the server may answer 409 when it exists.
+                let _ = ureq::put(&format!("{endpoint}/{S3_TEST_BUCKET}")).call();
+                let config = s3::S3Config {
+                    endpoint,
+                    bucket: S3_TEST_BUCKET.into(),
+                    region: "us-east-1".into(),
+                    access_key_id: "test".into(),
+                    secret_access_key: "test".into(),
+                    prefix: format!("t{:016x}", rand::random::<u64>()),
+                    retire_after: std::time::Duration::from_secs(5),
+                };
+                let store = Store::open_s3(&config).await.expect("open S3");
+                Fixture { store, dir: None }
+            }
+        }
+    }
+
+    /// A path inside the local data dir (`None` for S3).
+    fn local_path(&self, rel: &str) -> Option<std::path::PathBuf> {
+        self.dir.as_ref().map(|d| d.path().join(rel))
+    }
+
+    /// Local only: `rel` holds `n` files.
+    fn assert_files(&self, rel: &str, n: usize) {
+        if let Some(p) = self.local_path(rel) {
+            assert_eq!(files_under(&p), n, "files under {rel}");
+        }
+    }
+
+    /// Local only: `rel` does not exist.
+    fn assert_no_local(&self, rel: &str) {
+        if let Some(p) = self.local_path(rel) {
+            assert!(!p.exists(), "{} exists", p.display());
+        }
+    }
+
+    fn is_s3(&self) -> bool {
+        self.dir.is_none()
+    }
+}
+
+/// Runs each named conformance test against both backends.
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn local() {
+                super::$name(super::Kind::Local).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn s3() {
+                if super::s3_endpoint().is_some() {
+                    super::$name(super::Kind::S3).await;
+                }
+            }
+        }
+    )*};
+}
+
+both_backends!(
+    put_get_overwrite_delete,
+    unusual_keys_are_index_entries_not_paths,
+    reader_survives_overwrite_and_delete,
+    md5_mismatch_keeps_previous_object,
+    too_large_stops_reading,
+    body_errors_and_disconnects_leave_nothing,
+    forbid_overwrite,
+    concurrent_writers_last_complete_wins,
+    object_acl,
+    copy_objects,
+    self_copy_replace_updates_metadata,
+    append_positions_and_crc,
+    concurrent_appends_at_one_position,
+    listing_small_with_real_objects,
+    listing_matches_naive_model_with_real_objects,
+    buckets,
+    styles,
+    multipart_complete_listed_parts,
+    multipart_all_parts_abort_and_copy,
+    multipart_listings,
+    large_bodies_cross_buffer_boundaries,
+);
 
 fn files_under(dir: &Path) -> usize {
     let mut n = 0;
@@ -43,8 +181,12 @@ fn files_under(dir: &Path) -> usize {
 }
 
 async fn put(s: &Store, key: &str, data: &[u8]) -> ObjectInfo {
+    put_in(s, "b", key, data).await
+}
+
+async fn put_in(s: &Store, bucket: &str, key: &str, data: &[u8]) -> ObjectInfo {
     s.put_object(
-        "b",
+        bucket,
         key,
         ObjectMeta::default(),
         Acl::Default,
@@ -56,16 +198,22 @@ async fn put(s: &Store, key: &str, data: &[u8]) -> ObjectInfo {
 }
 
 async fn read_all(s: &Store, bucket: &str, key: &str) -> Vec<u8> {
-    let mut r = s.open_object(bucket, key).await.expect("open object");
-    let mut v = Vec::new();
-    r.file.read_to_end(&mut v).await.expect("read");
-    assert_eq!(v.len() as u64, r.info.size);
+    let r = s.open_object(bucket, key).await.expect("open object");
+    let size = r.info.size;
+    let v = r.read_all(u64::MAX).await.expect("read");
+    assert_eq!(v.len() as u64, size);
     v
 }
 
 /// Inserts index entries without blobs, in one transaction, for listing tests.
 fn insert_fake(s: &Store, bucket: &str, keys: &[String]) {
-    let txn = s.inner.db.begin_write().expect("txn");
+    let txn = s
+        .local()
+        .expect("a local store")
+        .inner
+        .db
+        .begin_write()
+        .expect("txn");
     {
         let mut t = txn.open_table(OBJECTS).expect("table");
         for k in keys {
@@ -133,7 +281,7 @@ fn names(page: &ListPage) -> Vec<String> {
 }
 
 /// Lists everything by following `next_marker`.
-fn list_all(s: &Store, bucket: &str, prefix: &str, delim: &str, page: usize) -> Vec<String> {
+async fn list_all(s: &Store, bucket: &str, prefix: &str, delim: &str, page: usize) -> Vec<String> {
     let mut out = Vec::new();
     let mut marker = String::new();
     loop {
@@ -147,6 +295,7 @@ fn list_all(s: &Store, bucket: &str, prefix: &str, delim: &str, page: usize) -> 
                     max_keys: page,
                 },
             )
+            .await
             .expect("list");
         assert!(p.entries.len() <= page);
         out.extend(names(&p));
@@ -171,9 +320,9 @@ fn crc64fast_is_crc64_xz() {
 
 // ---- objects ----------------------------------------------------------------
 
-#[tokio::test]
-async fn put_get_overwrite_delete() {
-    let (dir, s) = store();
+async fn put_get_overwrite_delete(kind: Kind) {
+    let fx = Fixture::new(kind).await;
+    let s = fx.store.clone();
     let meta = ObjectMeta {
         content_type: Some("text/plain".into()),
         user: vec![("color".into(), "blue".into())],
@@ -195,7 +344,7 @@ async fn put_get_overwrite_delete() {
     assert_eq!(info.etag, hex::encode_upper(md5_of(b"hello oss")));
     assert_eq!(info.content_md5, Some(md5_of(b"hello oss")));
     assert_eq!(info.object_type, ObjectType::Normal);
-    let head = s.head_object("b", "dir/hello.txt").expect("head");
+    let head = s.head_object("b", "dir/hello.txt").await.expect("head");
     assert_eq!(head, info);
     assert_eq!(head.meta, meta);
     assert_eq!(head.acl, Acl::PublicRead);
@@ -205,9 +354,9 @@ async fn put_get_overwrite_delete() {
     let info2 = put(&s, "dir/hello.txt", b"second version").await;
     assert_eq!(info2.acl, Acl::Default);
     assert_eq!(read_all(&s, "b", "dir/hello.txt").await, b"second version");
-    assert_eq!(files_under(&dir.path().join("blobs")), 1);
+    fx.assert_files("blobs", 1);
     assert_eq!(
-        s.bucket_stat("b").expect("stat"),
+        s.bucket_stat("b").await.expect("stat"),
         BucketStat {
             storage: 14,
             object_count: 1,
@@ -226,7 +375,7 @@ async fn put_get_overwrite_delete() {
         .await
         .expect("delete twice");
     assert!(matches!(
-        s.head_object("b", "dir/hello.txt"),
+        s.head_object("b", "dir/hello.txt").await,
         Err(Error::NoSuchKey)
     ));
     assert!(matches!(
@@ -238,17 +387,17 @@ async fn put_get_overwrite_delete() {
         Err(Error::NoSuchBucket)
     ));
     assert!(matches!(
-        s.head_object("nope", "k"),
+        s.head_object("nope", "k").await,
         Err(Error::NoSuchBucket)
     ));
-    assert_eq!(files_under(&dir.path().join("blobs")), 1);
-    assert_eq!(files_under(&dir.path().join("tmp")), 0);
-    assert_eq!(s.bucket_stat("b").expect("stat").object_count, 1);
+    fx.assert_files("blobs", 1);
+    fx.assert_files("tmp", 0);
+    assert_eq!(s.bucket_stat("b").await.expect("stat").object_count, 1);
 }
 
-#[tokio::test]
-async fn unusual_keys_are_index_entries_not_paths() {
-    let (dir, s) = store();
+async fn unusual_keys_are_index_entries_not_paths(kind: Kind) {
+    let fx = Fixture::new(kind).await;
+    let s = fx.store.clone();
     let long = "k".repeat(1023);
     for key in [
         "../../etc/passwd",
@@ -258,29 +407,43 @@ async fn unusual_keys_are_index_entries_not_paths() {
         "x?y#z",
         &long,
     ] {
+        if fx.is_s3() && key.len() > 900 {
+            // S3 keys stop at 1,024 bytes, part of which the layout uses.
+            let err = s
+                .put_object(
+                    "b",
+                    key,
+                    ObjectMeta::default(),
+                    Acl::Default,
+                    key.as_bytes(),
+                    WriteOptions::default(),
+                )
+                .await;
+            assert!(matches!(err, Err(Error::KeyTooLong { .. })), "{err:?}");
+            continue;
+        }
         put(&s, key, key.as_bytes()).await;
         assert_eq!(read_all(&s, "b", key).await, key.as_bytes());
     }
-    assert!(!dir.path().join("etc").exists());
-    assert_eq!(files_under(&dir.path().join("blobs")), 6);
+    fx.assert_no_local("etc");
+    fx.assert_files("blobs", 6);
 }
 
-#[tokio::test]
-async fn reader_survives_overwrite_and_delete() {
-    let (_dir, s) = store();
+async fn reader_survives_overwrite_and_delete(kind: Kind) {
+    let fx = Fixture::new(kind).await;
+    let s = fx.store.clone();
     let old = vec![7u8; 300_000];
     put(&s, "k", &old).await;
-    let mut r = s.open_object("b", "k").await.expect("open");
+    let r = s.open_object("b", "k").await.expect("open");
     put(&s, "k", b"new").await;
     s.delete_object("b", "k").await.expect("delete");
-    let mut v = Vec::new();
-    r.file.read_to_end(&mut v).await.expect("read");
+    let v = r.read_all(u64::MAX).await.expect("read");
     assert_eq!(v, old);
 }
 
-#[tokio::test]
-async fn md5_mismatch_keeps_previous_object() {
-    let (dir, s) = store();
+async fn md5_mismatch_keeps_previous_object(kind: Kind) {
+    let fx = Fixture::new(kind).await;
+    let s = fx.store.clone();
     put(&s, "k", b"original").await;
     let err = s
         .put_object(
@@ -297,8 +460,8 @@ async fn md5_mismatch_keeps_previous_object() {
         .await;
     assert!(matches!(err, Err(Error::InvalidDigest)), "{err:?}");
     assert_eq!(read_all(&s, "b", "k").await, b"original");
-    assert_eq!(files_under(&dir.path().join("tmp")), 0);
-    assert_eq!(files_under(&dir.path().join("blobs")), 1);
+    fx.assert_files("tmp", 0);
+    fx.assert_files("blobs", 1);
 
     let ok = s
         .put_object(
@@ -335,9 +498,9 @@ impl AsyncRead for Endless {
     }
 }
 
-#[tokio::test]
-async fn too_large_stops_reading() {
-    let (dir, s) = store();
+async fn too_large_stops_reading(kind: Kind) {
+    let fx = Fixture::new(kind).await;
+    let s = fx.store.clone();
     let mut body = Endless { read: 0 };
     let err = s
         .put_object(
@@ -354,8 +517,11 @@ async fn too_large_stops_reading() {
         .await;
     assert!(matches!(err, Err(Error::EntityTooLarge)), "{err:?}");
     assert!(body.read <= 110_000, "read {} bytes", body.read);
-    assert_eq!(files_under(&dir.path().join("tmp")), 0);
-    assert!(matches!(s.head_object("b", "k"), Err(Error::NoSuchKey)));
+    fx.assert_files("tmp", 0);
+    assert!(matches!(
+        s.head_object("b", "k").await,
+        Err(Error::NoSuchKey)
+    ));
     // exactly the limit is fine
     let ok = s
         .put_object(
@@ -401,9 +567,9 @@ impl AsyncRead for Broken {
     }
 }
 
-#[tokio::test]
-async fn body_errors_and_disconnects_leave_nothing() {
-    let (dir, s) = store();
+async fn body_errors_and_disconnects_leave_nothing(kind: Kind) {
+    let fx = Fixture::new(kind).await;
+    let s = fx.store.clone();
     put(&s, "k", b"old").await;
     let err = s
         .put_object(
@@ -422,7 +588,7 @@ async fn body_errors_and_disconnects_leave_nothing() {
         matches!(&err, Err(Error::Body(e)) if e.kind() == std::io::ErrorKind::ConnectionReset),
         "{err:?}"
     );
-    assert_eq!(files_under(&dir.path().join("tmp")), 0);
+    fx.assert_files("tmp", 0);
 
     // A stalled body whose request is dropped (client disconnect).
     let s2 = s.clone();
@@ -440,23 +606,26 @@ async fn body_errors_and_disconnects_leave_nothing() {
         )
         .await
     });
-    let tmp = dir.path().join("tmp");
-    for _ in 0..200 {
-        if files_under(&tmp) == 1 {
-            break;
+    if let Some(tmp) = fx.local_path("tmp") {
+        for _ in 0..200 {
+            if files_under(&tmp) == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        assert_eq!(files_under(&tmp), 1, "the upload is in progress");
+    } else {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(files_under(&tmp), 1, "the upload is in progress");
     task.abort();
     let _ = task.await;
-    assert_eq!(files_under(&tmp), 0, "the drop guard removed the temp file");
+    fx.assert_files("tmp", 0);
     assert_eq!(read_all(&s, "b", "k").await, b"old");
 }
 
-#[tokio::test]
-async fn forbid_overwrite() {
-    let (_dir, s) = store();
+async fn forbid_overwrite(kind: Kind) {
+    let fx = Fixture::new(kind).await;
+    let s = fx.store.clone();
     let opts = WriteOptions {
         forbid_overwrite: true,
         ..Default::default()
@@ -485,9 +654,9 @@ async fn forbid_overwrite() {
     assert_eq!(read_all(&s, "b", "k").await, b"one");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_writers_last_complete_wins() {
-    let (dir, s) = store();
+async fn concurrent_writers_last_complete_wins(kind: Kind) {
+    let fx = Fixture::new(kind).await;
+    let s = fx.store.clone();
     let size = 600_000usize;
     let mut tasks = Vec::new();
     for i in 0..6u8 {
@@ -503,32 +672,42 @@ async fn concurrent_writers_last_complete_wins() {
     let v = read_all(&s, "b", "hot").await;
     assert_eq!(v.len(), size);
     assert!(v.iter().all(|&b| b == v[0]), "never a mix of two writes");
-    let info = s.head_object("b", "hot").expect("head");
+    let info = s.head_object("b", "hot").await.expect("head");
     assert_eq!(info.etag, hex::encode_upper(md5_of(&v)));
     assert_eq!(info.crc64, crc(&v));
-    assert_eq!(files_under(&dir.path().join("blobs")), 1);
-    assert_eq!(s.bucket_stat("b").expect("stat").object_count, 1);
+    fx.assert_files("blobs", 1);
+    assert_eq!(s.bucket_stat("b").await.expect("stat").object_count, 1);
 }
 
-#[tokio::test]
-async fn object_acl() {
-    let (_dir, s) = store();
+async fn object_acl(kind: Kind) {
+    let fx = Fixture::new(kind).await;
+    let s = fx.store.clone();
     put(&s, "k", b"x").await;
-    assert_eq!(s.head_object("b", "k").expect("head").acl, Acl::Default);
-    s.set_object_acl("b", "k", Acl::PublicRead).expect("acl");
-    assert_eq!(s.head_object("b", "k").expect("head").acl, Acl::PublicRead);
+    assert_eq!(
+        s.head_object("b", "k").await.expect("head").acl,
+        Acl::Default
+    );
+    s.set_object_acl("b", "k", Acl::PublicRead)
+        .await
+        .expect("acl");
+    assert_eq!(
+        s.head_object("b", "k").await.expect("head").acl,
+        Acl::PublicRead
+    );
     assert!(matches!(
-        s.set_object_acl("b", "nope", Acl::Private),
+        s.set_object_acl("b", "nope", Acl::Private).await,
         Err(Error::NoSuchKey)
     ));
 }
 
 // ---- copy -------------------------------------------------------------------
 
-#[tokio::test]
-async fn copy_objects() {
-    let (_dir, s) = store();
-    s.create_bucket("other", Acl::Default).expect("bucket");
+async fn copy_objects(kind: Kind) {
+    let fx = Fixture::new(kind).await;
+    let s = fx.store.clone();
+    s.create_bucket("other", Acl::Default)
+        .await
+        .expect("bucket");
     let meta = ObjectMeta {
         content_type: Some("image/png".into()),
         ..Default::default()
@@ -636,9 +815,9 @@ async fn copy_objects() {
     ));
 }
 
-#[tokio::test]
-async fn self_copy_replace_updates_metadata() {
-    let (dir, s) = store();
+async fn self_copy_replace_updates_metadata(kind: Kind) {
+    let fx = Fixture::new(kind).await;
+    let s = fx.store.clone();
     let src = s
         .put_object(
             "b",
@@ -674,9 +853,9 @@ async fn self_copy_replace_updates_metadata() {
     assert_eq!(c.etag, src.etag);
     assert_eq!(c.meta, new_meta);
     assert_eq!(c.acl, Acl::PublicRead);
-    assert_eq!(s.head_object("b", "k").expect("head").meta, new_meta);
+    assert_eq!(s.head_object("b", "k").await.expect("head").meta, new_meta);
     assert_eq!(read_all(&s, "b", "k").await, b"content");
-    assert_eq!(files_under(&dir.path().join("blobs")), 1);
+    fx.assert_files("blobs", 1);
 
     // COPY onto itself leaves content and metadata unchanged
     let c2 = s
@@ -713,9 +892,9 @@ async fn append(s: &Store, key: &str, pos: u64, data: &[u8]) -> Result<ObjectInf
     .await
 }
 
-#[tokio::test]
-async fn append_positions_and_crc() {
-    let (dir, s) = store();
+async fn append_positions_and_crc(kind: Kind) {
+    let fx = Fixture::new(kind).await;
+    let s = fx.store.clone();
     assert!(matches!(
         append(&s, "log", 5, b"x").await,
         Err(Error::PositionNotEqualToLength { next_position: 0 })
@@ -738,7 +917,7 @@ async fn append_positions_and_crc() {
         other => panic!("{other:?}"),
     }
     assert_eq!(read_all(&s, "b", "log").await, b"hello oss");
-    assert_eq!(files_under(&dir.path().join("blobs")), 1);
+    fx.assert_files("blobs", 1);
     // empty append is fine
     let c = append(&s, "log", 9, b"").await.expect("empty");
     assert_eq!(c.size, 9);
@@ -805,12 +984,12 @@ async fn append_positions_and_crc() {
         append(&s, "log", 5, b"x").await,
         Err(Error::ObjectNotAppendable)
     ));
-    assert_eq!(files_under(&dir.path().join("tmp")), 0);
+    fx.assert_files("tmp", 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_appends_at_one_position() {
-    let (_dir, s) = store();
+async fn concurrent_appends_at_one_position(kind: Kind) {
+    let fx = Fixture::new(kind).await;
+    let s = fx.store.clone();
     append(&s, "log", 0, b"base").await.expect("create");
     let mut tasks = Vec::new();
     for i in 0..4u8 {
@@ -835,9 +1014,9 @@ async fn concurrent_appends_at_one_position() {
 
 // ---- listing ------------------------------------------------------------------
 
-#[tokio::test]
-async fn listing_small_with_real_objects() {
-    let (_dir, s) = store();
+async fn listing_small_with_real_objects(kind: Kind) {
+    let fx = Fixture::new(kind).await;
+    let s = fx.store.clone();
     for k in ["a", "b/1", "b/2", "b/c/3", "c", "d/"] {
         put(&s, k, k.as_bytes()).await;
     }
@@ -847,7 +1026,10 @@ async fn listing_small_with_real_objects() {
         start_after: start_after.into(),
         max_keys,
     };
-    let p = s.list_objects("b", &q("", "/", "", 100)).expect("list");
+    let p = s
+        .list_objects("b", &q("", "/", "", 100))
+        .await
+        .expect("list");
     assert_eq!(names(&p), ["a", "b/", "c", "d/"]);
     assert!(!p.is_truncated);
     match &p.entries[0] {
@@ -858,30 +1040,42 @@ async fn listing_small_with_real_objects() {
         e => panic!("{e:?}"),
     }
     assert!(matches!(&p.entries[1], ListEntry::CommonPrefix(c) if c == "b/"));
-    let p = s.list_objects("b", &q("b/", "/", "", 100)).expect("list");
+    let p = s
+        .list_objects("b", &q("b/", "/", "", 100))
+        .await
+        .expect("list");
     assert_eq!(names(&p), ["b/1", "b/2", "b/c/"]);
-    let p = s.list_objects("b", &q("", "/", "", 2)).expect("list");
+    let p = s.list_objects("b", &q("", "/", "", 2)).await.expect("list");
     assert_eq!(names(&p), ["a", "b/"]);
     assert!(p.is_truncated);
     assert_eq!(p.next_marker.as_deref(), Some("b/"));
-    let p = s.list_objects("b", &q("", "/", "b/", 2)).expect("list");
+    let p = s
+        .list_objects("b", &q("", "/", "b/", 2))
+        .await
+        .expect("list");
     assert_eq!(names(&p), ["c", "d/"]);
     assert!(!p.is_truncated);
-    let p = s.list_objects("b", &q("", "", "b/1", 100)).expect("list");
+    let p = s
+        .list_objects("b", &q("", "", "b/1", 100))
+        .await
+        .expect("list");
     assert_eq!(names(&p), ["b/2", "b/c/3", "c", "d/"]);
-    let p = s.list_objects("b", &q("zz", "", "", 100)).expect("list");
+    let p = s
+        .list_objects("b", &q("zz", "", "", 100))
+        .await
+        .expect("list");
     assert!(p.entries.is_empty() && !p.is_truncated);
     assert!(matches!(
-        s.list_objects("nope", &q("", "", "", 10)),
+        s.list_objects("nope", &q("", "", "", 10)).await,
         Err(Error::NoSuchBucket)
     ));
 }
 
-#[test]
-fn listing_matches_naive_model() {
+#[tokio::test]
+async fn listing_matches_naive_model() {
     let dir = tempfile::tempdir().expect("tempdir");
     let s = Store::open(dir.path()).expect("open");
-    s.create_bucket("b", Acl::Default).expect("bucket");
+    s.create_bucket("b", Acl::Default).await.expect("bucket");
     let mut keys = BTreeSet::new();
     for i in 0..3000u32 {
         let k = match i % 6 {
@@ -913,14 +1107,14 @@ fn listing_matches_naive_model() {
                         start_after: start_after.into(),
                         max_keys,
                     };
-                    let page = s.list_objects("b", &q).expect("list");
+                    let page = s.list_objects("b", &q).await.expect("list");
                     let (want, truncated) = naive(&keys, &q);
                     assert_eq!(names(&page), want, "{q:?}");
                     assert_eq!(page.is_truncated, truncated, "{q:?}");
                 }
             }
             // paging through everything reproduces the full listing
-            let all = list_all(&s, "b", prefix, delimiter, 97);
+            let all = list_all(&s, "b", prefix, delimiter, 97).await;
             let (want, _) = naive(
                 &keys,
                 &ListQuery {
@@ -935,12 +1129,86 @@ fn listing_matches_naive_model() {
     }
 }
 
-#[test]
-fn listing_ignores_unrelated_keys_at_scale() {
+/// The listing model again, with real objects and keys whose bytes sit
+/// around the characters the S3 backend encodes.
+async fn listing_matches_naive_model_with_real_objects(kind: Kind) {
+    let fx = Fixture::new(kind).await;
+    let s = fx.store.clone();
+    s.create_bucket("b-2", Acl::Default).await.expect("bucket");
+    let mut keys = BTreeSet::new();
+    for i in 0..40u32 {
+        keys.insert(format!("photos/{:04}/img{i}.jpg", i % 7));
+        keys.insert(format!("a!b{i}"));
+        keys.insert(format!("中文/{i}"));
+    }
+    for k in [
+        "a",
+        "a b",
+        "a!",
+        "a.b",
+        "a/b",
+        "a0",
+        "a:b",
+        "a~b",
+        "a\u{7f}",
+        "aé",
+        "photos//x",
+        "photos/",
+        "z{",
+        "~",
+        "ph",
+        "中",
+        "中文",
+    ] {
+        keys.insert(k.to_owned());
+    }
+    let list: Vec<String> = keys.iter().cloned().collect();
+    futures::stream::iter(list.iter())
+        .for_each_concurrent(8, |k| {
+            let s = s.clone();
+            async move {
+                put(&s, k, k.as_bytes()).await;
+            }
+        })
+        .await;
+    put_in(&s, "b-2", "a!b0", b"x").await;
+    for prefix in ["", "photos/", "ph", "中", "a!", "a"] {
+        for delimiter in ["", "/", "!"] {
+            for start_after in ["", "photos/0003", "a b", "中文/", "a!b1"] {
+                for max_keys in [1, 9, 1000] {
+                    let q = ListQuery {
+                        prefix: prefix.into(),
+                        delimiter: delimiter.into(),
+                        start_after: start_after.into(),
+                        max_keys,
+                    };
+                    let page = s.list_objects("b", &q).await.expect("list");
+                    let (want, truncated) = naive(&keys, &q);
+                    assert_eq!(names(&page), want, "{q:?}");
+                    assert_eq!(page.is_truncated, truncated, "{q:?}");
+                }
+            }
+            let all = list_all(&s, "b", prefix, delimiter, 13).await;
+            let (want, _) = naive(
+                &keys,
+                &ListQuery {
+                    prefix: prefix.into(),
+                    delimiter: delimiter.into(),
+                    start_after: String::new(),
+                    max_keys: usize::MAX,
+                },
+            );
+            assert_eq!(all, want, "paging {prefix:?} {delimiter:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn listing_ignores_unrelated_keys_at_scale() {
     let dir = tempfile::tempdir().expect("tempdir");
     let s = Store::open(dir.path()).expect("open");
-    s.create_bucket("b", Acl::Default).expect("bucket");
-    s.create_bucket("c", Acl::Default).expect("bucket");
+    s.create_bucket("b", Acl::Default).await.expect("bucket");
+    s.create_bucket("c", Acl::Default).await.expect("bucket");
     let big: Vec<String> = (0..100_000).map(|i| format!("big/{i:06}")).collect();
     insert_fake(&s, "b", &big);
     insert_fake(&s, "a", &big);
@@ -960,6 +1228,7 @@ fn listing_ignores_unrelated_keys_at_scale() {
                 ..Default::default()
             },
         )
+        .await
         .expect("list");
     assert_eq!(names(&p), small[..1000].to_vec());
     assert!(p.is_truncated);
@@ -974,6 +1243,7 @@ fn listing_ignores_unrelated_keys_at_scale() {
                 ..Default::default()
             },
         )
+        .await
         .expect("list");
     assert_eq!(names(&p2), small[1000..].to_vec());
     assert!(!p2.is_truncated);
@@ -988,6 +1258,7 @@ fn listing_ignores_unrelated_keys_at_scale() {
                 ..Default::default()
             },
         )
+        .await
         .expect("list");
     assert_eq!(names(&p3), ["big/", "small/", "z0", "z1", "z2", "z3", "z4"]);
     // a page in the middle of the big prefix
@@ -1001,6 +1272,7 @@ fn listing_ignores_unrelated_keys_at_scale() {
                 ..Default::default()
             },
         )
+        .await
         .expect("list");
     assert_eq!(names(&p4), big[50_001..51_001].to_vec());
     // generous: these read a few thousand index entries, never 300k
@@ -1009,38 +1281,49 @@ fn listing_ignores_unrelated_keys_at_scale() {
 
 // ---- buckets ------------------------------------------------------------------
 
-#[tokio::test]
-async fn buckets() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let s = Store::open(dir.path()).expect("open");
-    let b = s.create_bucket("alpha", Acl::Default).expect("create");
+async fn buckets(kind: Kind) {
+    let fx = Fixture::empty(kind).await;
+    let s = fx.store.clone();
+    let b = s
+        .create_bucket("alpha", Acl::Default)
+        .await
+        .expect("create");
     assert_eq!(b.acl, Acl::Private);
-    s.create_bucket("beta", Acl::PublicRead).expect("create");
-    s.create_bucket("gamma", Acl::Default).expect("create");
+    s.create_bucket("beta", Acl::PublicRead)
+        .await
+        .expect("create");
+    s.create_bucket("gamma", Acl::Default)
+        .await
+        .expect("create");
     assert!(matches!(
-        s.create_bucket("alpha", Acl::Default),
+        s.create_bucket("alpha", Acl::Default).await,
         Err(Error::BucketAlreadyExists)
     ));
-    assert_eq!(s.bucket("beta").expect("get").acl, Acl::PublicRead);
-    s.set_bucket_acl("beta", Acl::PublicReadWrite).expect("acl");
-    assert_eq!(s.bucket("beta").expect("get").acl, Acl::PublicReadWrite);
-    assert!(matches!(s.bucket("nope"), Err(Error::NoSuchBucket)));
+    assert_eq!(s.bucket("beta").await.expect("get").acl, Acl::PublicRead);
+    s.set_bucket_acl("beta", Acl::PublicReadWrite)
+        .await
+        .expect("acl");
+    assert_eq!(
+        s.bucket("beta").await.expect("get").acl,
+        Acl::PublicReadWrite
+    );
+    assert!(matches!(s.bucket("nope").await, Err(Error::NoSuchBucket)));
     assert!(matches!(
-        s.set_bucket_acl("nope", Acl::Private),
+        s.set_bucket_acl("nope", Acl::Private).await,
         Err(Error::NoSuchBucket)
     ));
 
-    let (all, more) = s.list_buckets("", "", 100).expect("list");
+    let (all, more) = s.list_buckets("", "", 100).await.expect("list");
     let n: Vec<_> = all.iter().map(|b| b.name.as_str()).collect();
     assert_eq!(n, ["alpha", "beta", "gamma"]);
     assert!(!more);
-    let (page, more) = s.list_buckets("", "", 2).expect("list");
+    let (page, more) = s.list_buckets("", "", 2).await.expect("list");
     assert_eq!(page.len(), 2);
     assert!(more);
-    let (page, more) = s.list_buckets("", "beta", 2).expect("list");
+    let (page, more) = s.list_buckets("", "beta", 2).await.expect("list");
     assert_eq!(page[0].name, "gamma");
     assert!(!more);
-    let (page, _) = s.list_buckets("b", "", 10).expect("list");
+    let (page, _) = s.list_buckets("b", "", 10).await.expect("list");
     assert_eq!(page.len(), 1);
     assert_eq!(page[0].name, "beta");
 
@@ -1056,16 +1339,17 @@ async fn buckets() {
     .await
     .expect("put");
     assert!(matches!(
-        s.delete_bucket("alpha"),
+        s.delete_bucket("alpha").await,
         Err(Error::BucketNotEmpty)
     ));
     s.delete_object("alpha", "k").await.expect("delete");
     // not empty: an unfinished upload
     let id = s
         .create_multipart_upload("alpha", "m", ObjectMeta::default(), Acl::Default)
+        .await
         .expect("upload");
     assert!(matches!(
-        s.delete_bucket("alpha"),
+        s.delete_bucket("alpha").await,
         Err(Error::BucketNotEmpty)
     ));
     s.abort_multipart_upload("alpha", "m", &id)
@@ -1073,13 +1357,22 @@ async fn buckets() {
         .expect("abort");
     // styles go with the bucket
     s.put_style("alpha", "thumb", "image/resize,w_10", "image")
+        .await
         .expect("style");
-    s.delete_bucket("alpha").expect("delete");
-    assert!(matches!(s.bucket("alpha"), Err(Error::NoSuchBucket)));
-    assert!(matches!(s.delete_bucket("alpha"), Err(Error::NoSuchBucket)));
-    s.create_bucket("alpha", Acl::Default).expect("recreate");
-    assert!(s.list_styles("alpha").expect("styles").is_empty());
-    assert_eq!(s.bucket_stat("alpha").expect("stat"), BucketStat::default());
+    s.delete_bucket("alpha").await.expect("delete");
+    assert!(matches!(s.bucket("alpha").await, Err(Error::NoSuchBucket)));
+    assert!(matches!(
+        s.delete_bucket("alpha").await,
+        Err(Error::NoSuchBucket)
+    ));
+    s.create_bucket("alpha", Acl::Default)
+        .await
+        .expect("recreate");
+    assert!(s.list_styles("alpha").await.expect("styles").is_empty());
+    assert_eq!(
+        s.bucket_stat("alpha").await.expect("stat"),
+        BucketStat::default()
+    );
     // a neighbour bucket's objects do not make a bucket non-empty
     s.put_object(
         "gamma",
@@ -1091,49 +1384,64 @@ async fn buckets() {
     )
     .await
     .expect("put");
-    s.delete_bucket("beta").expect("delete beta");
+    s.delete_bucket("beta").await.expect("delete beta");
 }
 
 // ---- styles -------------------------------------------------------------------
 
-#[test]
-fn styles() {
-    let (_dir, s) = store();
-    assert!(matches!(s.get_style("b", "x"), Err(Error::NoSuchStyle)));
+async fn styles(kind: Kind) {
+    let fx = Fixture::new(kind).await;
+    let s = fx.store.clone();
+    assert!(matches!(
+        s.get_style("b", "x").await,
+        Err(Error::NoSuchStyle)
+    ));
     s.put_style("b", "thumb", "image/resize,w_100", "image")
+        .await
         .expect("put");
-    let st = s.get_style("b", "thumb").expect("get");
+    let st = s.get_style("b", "thumb").await.expect("get");
     assert_eq!(st.content, "image/resize,w_100");
     assert_eq!(st.category, "image");
     s.put_style("b", "thumb", "image/resize,w_200", "image")
+        .await
         .expect("replace");
-    let st2 = s.get_style("b", "thumb").expect("get");
+    let st2 = s.get_style("b", "thumb").await.expect("get");
     assert_eq!(st2.content, "image/resize,w_200");
     assert_eq!(st2.created, st.created, "replacing keeps the creation time");
     assert!(st2.modified >= st.modified);
     for i in 1..50 {
         s.put_style("b", &format!("s{i:02}"), "image/rotate,90", "image")
+            .await
             .expect("put");
     }
     assert!(matches!(
-        s.put_style("b", "one-too-many", "image/rotate,90", "image"),
+        s.put_style("b", "one-too-many", "image/rotate,90", "image")
+            .await,
         Err(Error::TooManyStyles)
     ));
     s.put_style("b", "s01", "image/rotate,180", "image")
+        .await
         .expect("replacing at the limit is fine");
-    let all = s.list_styles("b").expect("list");
+    let all = s.list_styles("b").await.expect("list");
     assert_eq!(all.len(), 50);
     assert!(all.windows(2).all(|w| w[0].name < w[1].name));
-    s.delete_style("b", "s01").expect("delete");
-    s.delete_style("b", "s01").expect("delete missing");
-    assert!(matches!(s.get_style("b", "s01"), Err(Error::NoSuchStyle)));
+    s.delete_style("b", "s01").await.expect("delete");
+    s.delete_style("b", "s01").await.expect("delete missing");
+    assert!(matches!(
+        s.get_style("b", "s01").await,
+        Err(Error::NoSuchStyle)
+    ));
     s.put_style("b", "one-more", "image/rotate,90", "image")
+        .await
         .expect("room again");
     assert!(matches!(
-        s.put_style("nope", "x", "image/rotate,90", "image"),
+        s.put_style("nope", "x", "image/rotate,90", "image").await,
         Err(Error::NoSuchBucket)
     ));
-    assert!(matches!(s.list_styles("nope"), Err(Error::NoSuchBucket)));
+    assert!(matches!(
+        s.list_styles("nope").await,
+        Err(Error::NoSuchBucket)
+    ));
 }
 
 // ---- multipart ------------------------------------------------------------------
@@ -1153,15 +1461,16 @@ fn multipart_etag(parts: &[&[u8]]) -> String {
     format!("{}-{}", hex::encode_upper(h.finalize()), parts.len())
 }
 
-#[tokio::test]
-async fn multipart_complete_listed_parts() {
-    let (dir, s) = store();
+async fn multipart_complete_listed_parts(kind: Kind) {
+    let fx = Fixture::new(kind).await;
+    let s = fx.store.clone();
     let meta = ObjectMeta {
         content_type: Some("application/octet-stream".into()),
         ..Default::default()
     };
     let id = s
         .create_multipart_upload("b", "big", meta.clone(), Acl::PublicRead)
+        .await
         .expect("init");
     assert_eq!(id.len(), 32);
     let p1 = vec![1u8; KIB100];
@@ -1188,7 +1497,13 @@ async fn multipart_complete_listed_parts() {
         part(&s, "big", "NOPE", 1, b"x").await,
         Err(Error::NoSuchUpload)
     ));
-    assert_eq!(s.bucket_stat("b").expect("stat").multipart_upload_count, 1);
+    assert_eq!(
+        s.bucket_stat("b")
+            .await
+            .expect("stat")
+            .multipart_upload_count,
+        1
+    );
 
     let listed = vec![
         (1, format!("\"{}\"", i1.etag.to_lowercase())),
@@ -1271,7 +1586,7 @@ async fn multipart_complete_listed_parts() {
     assert_eq!(info.acl, Acl::PublicRead);
     assert_eq!(info.meta, meta);
     assert_eq!(info.content_md5, None);
-    assert_eq!(s.head_object("b", "big").expect("head"), info);
+    assert_eq!(s.head_object("b", "big").await.expect("head"), info);
     assert_eq!(read_all(&s, "b", "big").await, whole);
     // the upload is gone, unlisted parts too
     assert!(matches!(
@@ -1280,16 +1595,16 @@ async fn multipart_complete_listed_parts() {
         Err(Error::NoSuchUpload)
     ));
     assert!(matches!(
-        s.list_parts("b", "big", &id, 0, 100),
+        s.list_parts("b", "big", &id, 0, 100).await,
         Err(Error::NoSuchUpload)
     ));
     assert!(matches!(
         part(&s, "big", &id, 1, b"late").await,
         Err(Error::NoSuchUpload)
     ));
-    assert_eq!(files_under(&dir.path().join("blobs")), 1);
+    fx.assert_files("blobs", 1);
     assert_eq!(
-        s.bucket_stat("b").expect("stat"),
+        s.bucket_stat("b").await.expect("stat"),
         BucketStat {
             storage: whole.len() as u64,
             object_count: 1,
@@ -1298,12 +1613,13 @@ async fn multipart_complete_listed_parts() {
     );
 }
 
-#[tokio::test]
-async fn multipart_all_parts_abort_and_copy() {
-    let (dir, s) = store();
+async fn multipart_all_parts_abort_and_copy(kind: Kind) {
+    let fx = Fixture::new(kind).await;
+    let s = fx.store.clone();
     put(&s, "src", b"0123456789").await;
     let id = s
         .create_multipart_upload("b", "m", ObjectMeta::default(), Acl::Default)
+        .await
         .expect("init");
     let p1 = vec![9u8; KIB100];
     part(&s, "m", &id, 3, &p1).await.expect("p3");
@@ -1343,6 +1659,7 @@ async fn multipart_all_parts_abort_and_copy() {
     // abort
     let id2 = s
         .create_multipart_upload("b", "m", ObjectMeta::default(), Acl::Default)
+        .await
         .expect("init");
     part(&s, "m", &id2, 1, b"abc").await.expect("part");
     s.abort_multipart_upload("b", "m", &id2)
@@ -1360,6 +1677,7 @@ async fn multipart_all_parts_abort_and_copy() {
     // nothing uploaded
     let id3 = s
         .create_multipart_upload("b", "m", ObjectMeta::default(), Acl::Default)
+        .await
         .expect("init");
     assert!(matches!(
         s.complete_multipart_upload("b", "m", &id3, None, None, WriteOptions::default())
@@ -1384,23 +1702,25 @@ async fn multipart_all_parts_abort_and_copy() {
         Err(Error::FileAlreadyExists)
     ));
     // 2 objects (src, m) + the one remaining part of id3
-    assert_eq!(files_under(&dir.path().join("blobs")), 3);
-    assert_eq!(files_under(&dir.path().join("tmp")), 0);
+    fx.assert_files("blobs", 3);
+    fx.assert_files("tmp", 0);
 }
 
-#[tokio::test]
-async fn multipart_listings() {
-    let (_dir, s) = store();
+async fn multipart_listings(kind: Kind) {
+    let fx = Fixture::new(kind).await;
+    let s = fx.store.clone();
     let mut ids = Vec::new();
     for key in ["a/1", "a/2", "b", "b", "c/x/y"] {
         ids.push((
             key,
             s.create_multipart_upload("b", key, ObjectMeta::default(), Acl::Default)
+                .await
                 .expect("init"),
         ));
     }
     let all = s
         .list_multipart_uploads("b", "", "", "", "", 1000)
+        .await
         .expect("list");
     let got: Vec<_> = all
         .uploads
@@ -1416,6 +1736,7 @@ async fn multipart_listings() {
     loop {
         let p = s
             .list_multipart_uploads("b", "", "", &km, &um, 2)
+            .await
             .expect("list");
         seen.extend(
             p.uploads
@@ -1436,22 +1757,26 @@ async fn multipart_listings() {
 
     let d = s
         .list_multipart_uploads("b", "", "/", "", "", 1000)
+        .await
         .expect("list");
     assert_eq!(d.common_prefixes, ["a/", "c/"]);
     assert_eq!(d.uploads.len(), 2);
     let d = s
         .list_multipart_uploads("b", "", "/", "", "", 1)
+        .await
         .expect("list");
     assert_eq!(d.common_prefixes, ["a/"]);
     assert!(d.is_truncated);
     assert_eq!(d.next_key_marker, "a/");
     let d = s
         .list_multipart_uploads("b", "", "/", "a/", "", 1000)
+        .await
         .expect("list");
     assert_eq!(d.common_prefixes, ["c/"]);
     assert_eq!(d.uploads.len(), 2);
     let p = s
         .list_multipart_uploads("b", "a/", "", "", "", 1000)
+        .await
         .expect("list");
     assert_eq!(p.uploads.len(), 2);
 
@@ -1462,21 +1787,21 @@ async fn multipart_listings() {
             .await
             .expect("part");
     }
-    let pp = s.list_parts("b", "a/1", id, 0, 2).expect("parts");
+    let pp = s.list_parts("b", "a/1", id, 0, 2).await.expect("parts");
     let nums: Vec<u32> = pp.parts.iter().map(|p| p.part_number).collect();
     assert_eq!(nums, [1, 2]);
     assert!(pp.is_truncated);
     assert_eq!(pp.next_part_number_marker, 2);
     assert_eq!(pp.parts[0].crc64, crc(b"part1"));
-    let pp = s.list_parts("b", "a/1", id, 2, 2).expect("parts");
+    let pp = s.list_parts("b", "a/1", id, 2, 2).await.expect("parts");
     let nums: Vec<u32> = pp.parts.iter().map(|p| p.part_number).collect();
     assert_eq!(nums, [5, 9]);
     assert!(!pp.is_truncated);
-    let pp = s.list_parts("b", "a/1", id, 9, 2).expect("parts");
+    let pp = s.list_parts("b", "a/1", id, 9, 2).await.expect("parts");
     assert!(pp.parts.is_empty());
     assert_eq!(pp.next_part_number_marker, 0);
     assert!(matches!(
-        s.list_parts("b", "a/2", id, 0, 10),
+        s.list_parts("b", "a/2", id, 0, 10).await,
         Err(Error::NoSuchUpload)
     ));
 }
@@ -1488,10 +1813,11 @@ async fn open_sweeps_temp_files_and_orphan_blobs() {
     let dir = tempfile::tempdir().expect("tempdir");
     {
         let s = Store::open(dir.path()).expect("open");
-        s.create_bucket("b", Acl::Default).expect("bucket");
+        s.create_bucket("b", Acl::Default).await.expect("bucket");
         put(&s, "keep", b"kept").await;
         let id = s
             .create_multipart_upload("b", "m", ObjectMeta::default(), Acl::Default)
+            .await
             .expect("init");
         part(&s, "m", &id, 1, b"part").await.expect("part");
     }
@@ -1511,6 +1837,7 @@ async fn open_sweeps_temp_files_and_orphan_blobs() {
     assert_eq!(read_all(&s, "b", "keep").await, b"kept");
     let ups = s
         .list_multipart_uploads("b", "", "", "", "", 10)
+        .await
         .expect("uploads");
     let info = s
         .complete_multipart_upload(
@@ -1526,9 +1853,9 @@ async fn open_sweeps_temp_files_and_orphan_blobs() {
     assert_eq!(info.crc64, crc(b"part"));
 }
 
-#[tokio::test]
-async fn large_bodies_cross_buffer_boundaries() {
-    let (_dir, s) = store();
+async fn large_bodies_cross_buffer_boundaries(kind: Kind) {
+    let fx = Fixture::new(kind).await;
+    let s = fx.store.clone();
     let pattern = |n: usize, seed: u32| -> Vec<u8> {
         (0..n as u32)
             .map(|i| (i.wrapping_mul(2654435761).wrapping_add(seed) >> 13) as u8)
@@ -1540,6 +1867,7 @@ async fn large_bodies_cross_buffer_boundaries() {
     let p3 = pattern(123_457, 3);
     let id = s
         .create_multipart_upload("b", "mp", ObjectMeta::default(), Acl::Default)
+        .await
         .expect("init");
     for (n, p) in [(1, &p1), (2, &p2), (3, &p3)] {
         part(&s, "mp", &id, n, p).await.expect("part");
@@ -1582,6 +1910,7 @@ async fn large_bodies_cross_buffer_boundaries() {
     assert_eq!(read_all(&s, "b", "ap2").await, whole);
     let id = s
         .create_multipart_upload("b", "mp2", ObjectMeta::default(), Acl::Default)
+        .await
         .expect("init");
     let pc = s
         .upload_part_copy("b", "mp2", &id, 1, "b", "ap", Some((1000, 500_999)))
@@ -1593,11 +1922,12 @@ async fn large_bodies_cross_buffer_boundaries() {
 
 fn assert_send<T: Send>(_: &T) {}
 
-#[test]
-fn store_and_futures_are_send() {
+#[tokio::test]
+async fn store_and_futures_are_send() {
     fn assert_sync<T: Send + Sync + Clone + 'static>() {}
     assert_sync::<Store>();
-    let (_dir, s) = store();
+    let fx = Fixture::new(Kind::Local).await;
+    let s = fx.store.clone();
     let body: &[u8] = b"";
     let o = WriteOptions::default();
     let m = ObjectMeta::default;
@@ -1667,7 +1997,7 @@ fn killed_mid_write_keeps_old_object() {
         .expect("runtime");
     rt.block_on(async {
         let s = Store::open(dir.path()).expect("open");
-        s.create_bucket("b", Acl::Default).expect("bucket");
+        s.create_bucket("b", Acl::Default).await.expect("bucket");
         put(&s, "k", b"old and acknowledged").await;
     });
     let mut child = std::process::Command::new(std::env::current_exe().expect("exe"))

@@ -110,7 +110,7 @@ pub async fn create(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>> {
     {
         return Err(OssErrorCode::MalformedXML.into());
     }
-    match ctx.state.store.create_bucket(&name, acl) {
+    match ctx.state.store.create_bucket(&name, acl).await {
         Ok(_) => {}
         Err(crate::storage::Error::BucketAlreadyExists)
             if ctx.state.config.idempotent_create_bucket => {}
@@ -129,21 +129,21 @@ pub async fn create(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>> {
 pub async fn delete(ctx: &Ctx) -> ApiResult<Response<Body>> {
     ctx.require_signed()?;
     let name = bucket_name(ctx)?;
-    ctx.state.store.delete_bucket(&name)?;
+    ctx.state.store.delete_bucket(&name).await?;
     response::empty(StatusCode::NO_CONTENT)
 }
 
 /// `HEAD /` on a bucket: 200 when it exists.
 pub async fn head(ctx: &Ctx) -> ApiResult<Response<Body>> {
     ctx.require_signed()?;
-    ctx.state.store.bucket(&bucket_name(ctx)?)?;
+    ctx.state.store.bucket(&bucket_name(ctx)?).await?;
     response::empty(StatusCode::OK)
 }
 
 /// `GET /?bucketInfo`.
 pub async fn info(ctx: &Ctx) -> ApiResult<Response<Body>> {
     ctx.require_signed()?;
-    let b = ctx.state.store.bucket(&bucket_name(ctx)?)?;
+    let b = ctx.state.store.bucket(&bucket_name(ctx)?).await?;
     let (region, extranet, intranet) = region(ctx);
     let doc = BucketInfoResult {
         bucket: BucketInfoBucket {
@@ -178,7 +178,7 @@ pub async fn info(ctx: &Ctx) -> ApiResult<Response<Body>> {
 /// `GET /?location`.
 pub async fn location(ctx: &Ctx) -> ApiResult<Response<Body>> {
     ctx.require_signed()?;
-    ctx.state.store.bucket(&bucket_name(ctx)?)?;
+    ctx.state.store.bucket(&bucket_name(ctx)?).await?;
     let loc = format!("oss-{}", ctx.state.config.region);
     response::xml(xml::text_document("LocationConstraint", &loc))
 }
@@ -186,7 +186,7 @@ pub async fn location(ctx: &Ctx) -> ApiResult<Response<Body>> {
 /// `GET /?stat`.
 pub async fn stat(ctx: &Ctx) -> ApiResult<Response<Body>> {
     ctx.require_signed()?;
-    let s = ctx.state.store.bucket_stat(&bucket_name(ctx)?)?;
+    let s = ctx.state.store.bucket_stat(&bucket_name(ctx)?).await?;
     let doc = BucketStatResult {
         storage: s.storage,
         object_count: s.object_count,
@@ -214,14 +214,14 @@ pub async fn put_acl(ctx: &Ctx) -> ApiResult<Response<Body>> {
             value,
         ))
     })?;
-    ctx.state.store.set_bucket_acl(&name, acl)?;
+    ctx.state.store.set_bucket_acl(&name, acl).await?;
     response::empty(StatusCode::OK)
 }
 
 /// `GET /?acl`.
 pub async fn get_acl(ctx: &Ctx) -> ApiResult<Response<Body>> {
     ctx.require_signed()?;
-    let b = ctx.state.store.bucket(&bucket_name(ctx)?)?;
+    let b = ctx.state.store.bucket(&bucket_name(ctx)?).await?;
     acl_document(ctx, b.acl)
 }
 
@@ -300,7 +300,7 @@ pub async fn list_objects(ctx: &Ctx) -> ApiResult<Response<Body>> {
         start_after: ctx.query.get("marker").unwrap_or("").to_string(),
         max_keys: parse_max(ctx.query.get("max-keys"), 100, 1000, "max-keys")?,
     };
-    let page = ctx.state.store.list_objects(&name, &q)?;
+    let page = ctx.state.store.list_objects(&name, &q).await?;
     let (contents, common_prefixes) = split_entries(ctx, &page.entries, url, true);
     let doc = ListBucketResult {
         name,
@@ -364,7 +364,7 @@ pub async fn list_objects_v2(ctx: &Ctx) -> ApiResult<Response<Body>> {
         max_keys: parse_max(ctx.query.get("max-keys"), 100, 1000, "max-keys")?,
     };
     let with_owner = ctx.query.get("fetch-owner") == Some("true");
-    let page = ctx.state.store.list_objects(&name, &q)?;
+    let page = ctx.state.store.list_objects(&name, &q).await?;
     let (contents, common_prefixes) = split_entries(ctx, &page.entries, url, with_owner);
     let doc = ListBucketResult {
         name,

@@ -289,7 +289,7 @@ async fn route(ctx: &Ctx, body: Body) -> (&'static str, ApiResult<Response<Body>
                 Method::GET if q.has("acl") => ("GetObjectAcl", object::get_acl(ctx).await),
                 Method::GET if q.has("uploadId") => ("ListParts", multipart::list_parts(ctx).await),
                 Method::GET if q.has("x-oss-process") => ("ProcessImage", process::get(ctx).await),
-                Method::GET => match process::style_delimiter_target(ctx) {
+                Method::GET => match process::style_delimiter_target(ctx).await {
                     Some((source, style)) => (
                         "ProcessImage",
                         process::get_styled(ctx, &source, &style).await,

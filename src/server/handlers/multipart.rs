@@ -42,7 +42,7 @@ async fn check_access(ctx: &Ctx, bucket: &str) -> ApiResult<()> {
     if ctx.signed() {
         return Ok(());
     }
-    let b = ctx.state.store.bucket(bucket)?;
+    let b = ctx.state.store.bucket(bucket).await?;
     ctx.check_write(b.acl, None)
 }
 
@@ -56,7 +56,8 @@ pub async fn initiate(ctx: &Ctx) -> ApiResult<Response<Body>> {
     let upload_id = ctx
         .state
         .store
-        .create_multipart_upload(&bucket, &key, meta, acl)?;
+        .create_multipart_upload(&bucket, &key, meta, acl)
+        .await?;
     let url = ctx.url_encoding();
     let doc = InitiateMultipartUploadResult {
         bucket,
@@ -230,14 +231,18 @@ pub async fn list_uploads(ctx: &Ctx) -> ApiResult<Response<Body>> {
     let key_marker = q.get("key-marker").unwrap_or("").to_string();
     let upload_id_marker = q.get("upload-id-marker").unwrap_or("").to_string();
     let max = parse_max(q.get("max-uploads"), 1000, 1000, "max-uploads")?;
-    let page = ctx.state.store.list_multipart_uploads(
-        &bucket,
-        &prefix,
-        &delimiter,
-        &key_marker,
-        &upload_id_marker,
-        max,
-    )?;
+    let page = ctx
+        .state
+        .store
+        .list_multipart_uploads(
+            &bucket,
+            &prefix,
+            &delimiter,
+            &key_marker,
+            &upload_id_marker,
+            max,
+        )
+        .await?;
     let url = ctx.url_encoding();
     let doc = ListMultipartUploadsResult {
         bucket,
@@ -293,7 +298,8 @@ pub async fn list_parts(ctx: &Ctx) -> ApiResult<Response<Body>> {
     let page = ctx
         .state
         .store
-        .list_parts(&bucket, &key, &id, marker, max)?;
+        .list_parts(&bucket, &key, &id, marker, max)
+        .await?;
     let url = ctx.url_encoding();
     let doc = ListPartsResult {
         bucket,

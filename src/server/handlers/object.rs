@@ -1,14 +1,11 @@
 //! Object operations (oss-api.md §7).
 
-use std::io::SeekFrom;
-
 use axum::body::Body;
 use axum::http::{HeaderMap, Response, StatusCode};
 use base64::Engine;
 use futures::TryStreamExt;
 use md5::{Digest, Md5};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
-use tokio_util::io::{ReaderStream, StreamReader};
+use tokio_util::io::StreamReader;
 
 use crate::oss::error::{OssError, OssErrorCode};
 use crate::oss::xml::{self, iso8601, rfc1123, CopyObjectResult, DeleteResult, Deleted};
@@ -24,7 +21,6 @@ pub const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 /// Largest total size of user metadata.
 const MAX_USER_META: usize = 8 * 1024;
 /// Buffer size for streaming reads from disk.
-const READ_BUFFER: usize = 256 * 1024;
 
 /// The bucket and key of an object request.
 pub fn object_target(ctx: &Ctx) -> ApiResult<(String, String)> {
@@ -197,8 +193,8 @@ async fn check_object_write(ctx: &Ctx, bucket: &str, key: &str) -> ApiResult<()>
     if ctx.signed() {
         return Ok(());
     }
-    let b = ctx.state.store.bucket(bucket)?;
-    let object_acl = match ctx.state.store.head_object(bucket, key) {
+    let b = ctx.state.store.bucket(bucket).await?;
+    let object_acl = match ctx.state.store.head_object(bucket, key).await {
         Ok(info) => Some(info.acl),
         Err(crate::storage::Error::NoSuchKey) => None,
         Err(e) => return Err(e.into()),
@@ -209,10 +205,10 @@ async fn check_object_write(ctx: &Ctx, bucket: &str, key: &str) -> ApiResult<()>
 /// Anonymous callers need read access to the object; returns its description.
 pub async fn check_object_read(ctx: &Ctx, bucket: &str, key: &str) -> ApiResult<ObjectInfo> {
     if ctx.signed() {
-        return Ok(ctx.state.store.head_object(bucket, key)?);
+        return Ok(ctx.state.store.head_object(bucket, key).await?);
     }
-    let b = ctx.state.store.bucket(bucket)?;
-    match ctx.state.store.head_object(bucket, key) {
+    let b = ctx.state.store.bucket(bucket).await?;
+    match ctx.state.store.head_object(bucket, key).await {
         Ok(info) => {
             ctx.check_read(b.acl, Some(info.acl))?;
             Ok(info)
@@ -473,7 +469,7 @@ pub async fn get(ctx: &Ctx, head: bool) -> ApiResult<Response<Body>> {
     let (bucket, key) = object_target(ctx)?;
     check_object_read(ctx, &bucket, &key).await?;
     let reader = ctx.state.store.open_object(&bucket, &key).await?;
-    let info = reader.info;
+    let info = reader.info.clone();
     if let Some(r) = evaluate_conditions(
         &ctx.headers,
         &info,
@@ -516,14 +512,9 @@ pub async fn get(ctx: &Ctx, head: bool) -> ApiResult<Response<Body>> {
     let body = if head {
         Body::empty()
     } else {
-        let mut file = reader.file;
-        if start > 0 {
-            file.seek(SeekFrom::Start(start))
-                .await
-                .map_err(crate::storage::Error::Io)?;
-        }
+        let stream = reader.stream(start, len).await?;
         crate::server::metrics::record_bytes("out", len);
-        Body::from_stream(ReaderStream::with_capacity(file.take(len), READ_BUFFER))
+        Body::from_stream(stream)
     };
     let mut resp = response::build(b, body)?;
     apply_overrides(ctx, &mut resp);
@@ -566,7 +557,7 @@ pub async fn delete_multiple(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>>
     if req.objects.len() > 1000 {
         return Err(OssErrorCode::MalformedXML.into());
     }
-    ctx.state.store.bucket(&bucket)?;
+    ctx.state.store.bucket(&bucket).await?;
     let quiet = req
         .quiet
         .as_deref()
@@ -716,7 +707,7 @@ pub async fn put_acl(ctx: &Ctx) -> ApiResult<Response<Body>> {
             value,
         ))
     })?;
-    ctx.state.store.set_object_acl(&bucket, &key, acl)?;
+    ctx.state.store.set_object_acl(&bucket, &key, acl).await?;
     response::empty(StatusCode::OK)
 }
 
@@ -724,7 +715,7 @@ pub async fn put_acl(ctx: &Ctx) -> ApiResult<Response<Body>> {
 pub async fn get_acl(ctx: &Ctx) -> ApiResult<Response<Body>> {
     ctx.require_signed()?;
     let (bucket, key) = object_target(ctx)?;
-    let info = ctx.state.store.head_object(&bucket, &key)?;
+    let info = ctx.state.store.head_object(&bucket, &key).await?;
     acl_document(ctx, info.acl)
 }
 

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Response, StatusCode};
 use bytes::Bytes;
-use tokio::io::AsyncReadExt;
 
 use crate::img;
 use crate::oss::error::{OssError, OssErrorCode};
@@ -38,7 +37,11 @@ struct StoreResources {
 
 impl img::Resources for StoreResources {
     fn style(&self, name: &str) -> Result<Option<String>, img::Error> {
-        match self.store.get_style(&self.bucket, name) {
+        // Called from a blocking worker thread, never from the runtime itself.
+        let found = self
+            .runtime
+            .block_on(self.store.get_style(&self.bucket, name));
+        match found {
             Ok(s) => Ok(Some(s.content)),
             Err(crate::storage::Error::NoSuchStyle) => Ok(None),
             Err(e) => Err(img::Error::new(
@@ -65,8 +68,7 @@ impl img::Resources for StoreResources {
                             "The watermark image is too large.",
                         ));
                     }
-                    let mut buf = Vec::with_capacity(r.info.size as usize);
-                    r.file.take(max).read_to_end(&mut buf).await.map_err(|e| {
+                    let buf = r.read_all(max).await.map_err(|e| {
                         img::Error::new(img::ErrorCode::InternalError, None, e.to_string())
                     })?;
                     Ok(Some(buf))
@@ -162,13 +164,10 @@ async fn render(
         .state
         .cache
         .get_or_render(cache_key, async move {
-            let mut source = Vec::with_capacity(reader.info.size as usize);
-            reader
-                .file
-                .take(limits.max_source_bytes)
-                .read_to_end(&mut source)
+            let source = reader
+                .read_all(limits.max_source_bytes)
                 .await
-                .map_err(|e| ApiError::from(crate::storage::Error::Io(e)).0)?;
+                .map_err(|e| ApiError::from(e).0)?;
             let started = std::time::Instant::now();
             let output = workers
                 .run(move || img::pipeline::run(&source, &plan, &resources, &limits))
@@ -220,14 +219,14 @@ pub async fn get(ctx: &Ctx) -> ApiResult<Response<Body>> {
 /// names `<key>` processed by `style/<style>` (image-processing.md §1.3):
 /// split at the last delimiter; only a style that exists counts, otherwise
 /// the whole path is an ordinary key.
-pub fn style_delimiter_target(ctx: &Ctx) -> Option<(String, String)> {
+pub async fn style_delimiter_target(ctx: &Ctx) -> Option<(String, String)> {
     let (bucket, key) = (ctx.bucket()?, ctx.key()?);
     let delim = ctx.state.config.style_delimiters.get(bucket)?;
     let (source, style) = key.rsplit_once(delim.as_str())?;
     if source.is_empty() || style.is_empty() {
         return None;
     }
-    ctx.state.store.get_style(bucket, style).ok()?;
+    ctx.state.store.get_style(bucket, style).await.ok()?;
     Some((source.to_string(), style.to_string()))
 }
 
@@ -298,12 +297,13 @@ pub async fn post(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>> {
     }
     validate_key(&save.object)?;
     // The target must exist and be writable by the caller before any work.
-    let tb = ctx.state.store.bucket(&target_bucket)?;
+    let tb = ctx.state.store.bucket(&target_bucket).await?;
     if !ctx.signed() {
         let object_acl = ctx
             .state
             .store
             .head_object(&target_bucket, &save.object)
+            .await
             .ok()
             .map(|i| i.acl);
         ctx.check_write(tb.acl, object_acl)?;

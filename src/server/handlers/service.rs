@@ -16,7 +16,7 @@ pub async fn list_buckets(ctx: &Ctx) -> ApiResult<Response<Body>> {
     let prefix = ctx.query.get("prefix").unwrap_or("").to_string();
     let marker = ctx.query.get("marker").unwrap_or("").to_string();
     let max = parse_max(ctx.query.get("max-keys"), 100, 1000, "max-keys")?;
-    let (buckets, truncated) = ctx.state.store.list_buckets(&prefix, &marker, max)?;
+    let (buckets, truncated) = ctx.state.store.list_buckets(&prefix, &marker, max).await?;
     let next_marker = if truncated {
         buckets.last().map(|b| b.name.clone())
     } else {

@@ -96,10 +96,11 @@ pub async fn put(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>> {
         xml::from_xml(&bytes).ok_or_else(|| ApiError::from(OssErrorCode::MalformedXML))?;
     check_style_content(&req.content)?;
     let category = req.category.unwrap_or_else(|| "image".into());
-    ctx.state.store.bucket(&bucket)?;
+    ctx.state.store.bucket(&bucket).await?;
     ctx.state
         .store
-        .put_style(&bucket, &name, req.content.trim(), &category)?;
+        .put_style(&bucket, &name, req.content.trim(), &category)
+        .await?;
     response::empty(StatusCode::OK)
 }
 
@@ -108,7 +109,7 @@ pub async fn get(ctx: &Ctx) -> ApiResult<Response<Body>> {
     ctx.require_signed()?;
     let bucket = bucket(ctx)?;
     let name = style_name(ctx)?;
-    let s = ctx.state.store.get_style(&bucket, &name)?;
+    let s = ctx.state.store.get_style(&bucket, &name).await?;
     response::xml(xml::to_xml(&doc(&s)))
 }
 
@@ -116,7 +117,7 @@ pub async fn get(ctx: &Ctx) -> ApiResult<Response<Body>> {
 pub async fn list(ctx: &Ctx) -> ApiResult<Response<Body>> {
     ctx.require_signed()?;
     let bucket = bucket(ctx)?;
-    let styles = ctx.state.store.list_styles(&bucket)?;
+    let styles = ctx.state.store.list_styles(&bucket).await?;
     let list = StyleList {
         style: styles.iter().map(doc).collect(),
     };
@@ -128,8 +129,8 @@ pub async fn delete(ctx: &Ctx) -> ApiResult<Response<Body>> {
     ctx.require_signed()?;
     let bucket = bucket(ctx)?;
     let name = style_name(ctx)?;
-    ctx.state.store.bucket(&bucket)?;
-    ctx.state.store.delete_style(&bucket, &name)?;
+    ctx.state.store.bucket(&bucket).await?;
+    ctx.state.store.delete_style(&bucket, &name).await?;
     response::empty(StatusCode::NO_CONTENT)
 }
 

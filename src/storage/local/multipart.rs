@@ -8,50 +8,20 @@
 use std::io::{Seek, SeekFrom};
 use std::ops::Bound;
 
-use md5::{Digest as _, Md5};
 use redb::{ReadableTable, WriteTransaction};
 use tokio::io::AsyncRead;
 
-use super::blob::{join_error, PlacedBlob};
-use super::index::{
+use super::LocalStore;
+use crate::storage::blob::{join_error, PlacedBlob};
+use crate::storage::index::{
     acl_to_u8, adjust_stats, bucket_exists_w, decode, encode, hex_upper, now_millis, now_secs,
     type_to_u8, ObjectRecord, PartRecord, UploadRecord, BLOBS, BUCKETS, PARTS, UPLOADS,
 };
-use super::{
-    Acl, Error, ObjectInfo, ObjectMeta, ObjectType, PartInfo, PartsPage, Result, Store, UploadInfo,
-    UploadsPage, WriteOptions,
+use crate::storage::rules::{check_part_number, choose_parts, new_upload_id, page_uploads};
+use crate::storage::{
+    Acl, Error, ObjectInfo, ObjectMeta, ObjectType, PartInfo, PartsPage, Result, UploadsPage,
+    WriteOptions,
 };
-
-/// Smallest size of every part but the last.
-pub(crate) const MIN_PART_SIZE: u64 = 100 * 1024;
-/// Highest part number.
-pub(crate) const MAX_PART_NUMBER: u32 = 10_000;
-
-/// A new upload id: 32 upper-case hex digits, time-ordered, so that sorting
-/// by id sorts the uploads of one key by initiation.
-fn new_upload_id() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
-        .unwrap_or(0);
-    format!("{nanos:016X}{:016X}", rand::random::<u64>())
-}
-
-/// An ETag as clients send it back: without quotes, upper-case.
-fn normalize_etag(e: &str) -> String {
-    e.trim().trim_matches('"').to_ascii_uppercase()
-}
-
-fn check_part_number(n: u32) -> Result<()> {
-    if (1..=MAX_PART_NUMBER).contains(&n) {
-        Ok(())
-    } else {
-        Err(Error::InvalidPart {
-            part_number: n,
-            etag: String::new(),
-        })
-    }
-}
 
 /// All parts of an upload, ascending.
 fn upload_parts<T: ReadableTable<(&'static str, u32), &'static [u8]>>(
@@ -92,7 +62,7 @@ fn remove_upload_w(
     Ok(removed)
 }
 
-impl Store {
+impl LocalStore {
     fn read_upload(&self, bucket: &str, key: &str, upload_id: &str) -> Result<UploadRecord> {
         let txn = self.inner.db.begin_read()?;
         if txn.open_table(BUCKETS)?.get(bucket)?.is_none() {
@@ -268,54 +238,8 @@ impl Store {
             let table = txn.open_table(PARTS)?;
             upload_parts(&table, upload_id)?
         };
-        let chosen: Vec<(u32, PartRecord)> = match parts {
-            None => uploaded,
-            Some(list) => {
-                if list.windows(2).any(|w| w[0].0 >= w[1].0) {
-                    return Err(Error::InvalidPartOrder);
-                }
-                let mut chosen = Vec::with_capacity(list.len());
-                for (n, etag) in list {
-                    let found = uploaded
-                        .binary_search_by_key(&n, |(m, _)| *m)
-                        .ok()
-                        .and_then(|i| uploaded.get(i))
-                        .filter(|(_, p)| normalize_etag(&etag) == hex_upper(&p.md5));
-                    match found {
-                        Some(p) => chosen.push(p.clone()),
-                        None => {
-                            return Err(Error::InvalidPart {
-                                part_number: n,
-                                etag,
-                            })
-                        }
-                    }
-                }
-                chosen
-            }
-        };
-        if chosen.is_empty() {
-            return Err(Error::InvalidPart {
-                part_number: 0,
-                etag: String::new(),
-            });
-        }
-        if chosen[..chosen.len() - 1]
-            .iter()
-            .any(|(_, p)| p.size < MIN_PART_SIZE)
-        {
-            return Err(Error::EntityTooSmall);
-        }
-        let total: u64 = chosen.iter().map(|(_, p)| p.size).sum();
-        if total > opts.max_size {
-            return Err(Error::EntityTooLarge);
-        }
+        let (chosen, etag) = choose_parts(uploaded, parts, opts.max_size)?;
         self.precheck_write(bucket, key, opts.forbid_overwrite)?;
-        let mut md5s = Md5::new();
-        for (_, p) in &chosen {
-            md5s.update(p.md5);
-        }
-        let etag = format!("{}-{}", hex_upper(&md5s.finalize()), chosen.len());
 
         let blobs = self.inner.blobs.clone();
         let sources: Vec<(String, u64)> = chosen
@@ -424,7 +348,6 @@ impl Store {
         upload_id_marker: &str,
         max_uploads: usize,
     ) -> Result<UploadsPage> {
-        let want = max_uploads.max(1);
         let txn = self.inner.db.begin_read()?;
         if txn.open_table(BUCKETS)?.get(bucket)?.is_none() {
             return Err(Error::NoSuchBucket);
@@ -435,69 +358,26 @@ impl Store {
         } else {
             prefix
         };
-        let mut page = UploadsPage::default();
-        let mut count = 0usize;
-        let mut last: Option<(String, String)> = None;
-        for item in uploads.range((bucket, start, "")..)? {
-            let (k, v) = item?;
-            let (b, key, id) = k.value();
-            if b != bucket {
-                break;
-            }
-            if !key.starts_with(prefix) {
-                if key > prefix {
-                    break;
+        let rows = uploads
+            .range((bucket, start, "")..)?
+            .map(|item| -> Result<Option<(String, String, u64)>> {
+                let (k, v) = item?;
+                let (b, key, id) = k.value();
+                if b != bucket {
+                    return Ok(None);
                 }
-                continue;
-            }
-            let after_marker = if upload_id_marker.is_empty() {
-                key > key_marker
-            } else {
-                key > key_marker || (key == key_marker && id > upload_id_marker)
-            };
-            if !after_marker {
-                continue;
-            }
-            let rest = &key[prefix.len()..];
-            let cp = if delimiter.is_empty() {
-                None
-            } else {
-                rest.find(delimiter)
-                    .map(|i| &key[..prefix.len() + i + delimiter.len()])
-            };
-            if let Some(cp) = cp {
-                if page.common_prefixes.last().map(String::as_str) == Some(cp) || cp <= key_marker {
-                    continue;
-                }
-                if count == want {
-                    page.is_truncated = true;
-                    break;
-                }
-                page.common_prefixes.push(cp.to_owned());
-                last = Some((cp.to_owned(), String::new()));
-                count += 1;
-                continue;
-            }
-            if count == want {
-                page.is_truncated = true;
-                break;
-            }
-            let rec: UploadRecord = decode(v.value())?;
-            page.uploads.push(UploadInfo {
-                key: key.to_owned(),
-                upload_id: id.to_owned(),
-                initiated: super::index::from_millis(rec.initiated),
-            });
-            last = Some((key.to_owned(), id.to_owned()));
-            count += 1;
-        }
-        if page.is_truncated {
-            if let Some((k, u)) = last {
-                page.next_key_marker = k;
-                page.next_upload_id_marker = u;
-            }
-        }
-        Ok(page)
+                let rec: UploadRecord = decode(v.value())?;
+                Ok(Some((key.to_owned(), id.to_owned(), rec.initiated)))
+            })
+            .map_while(|r| r.transpose());
+        page_uploads(
+            rows,
+            prefix,
+            delimiter,
+            key_marker,
+            upload_id_marker,
+            max_uploads,
+        )
     }
 
     /// Lists the parts of an upload after `part_number_marker`.

@@ -9,8 +9,8 @@ use std::ops::Bound;
 
 use redb::ReadOnlyTable;
 
-use super::index::{decode, object_key, prefix_successor, ObjectRecord};
-use super::{Error, ListEntry, ListPage, ListQuery, Result};
+use crate::storage::index::{decode, object_key, prefix_successor, ObjectRecord};
+use crate::storage::{Error, ListEntry, ListPage, ListQuery, Result};
 
 fn utf8(b: &[u8]) -> Result<&str> {
     std::str::from_utf8(b).map_err(|e| Error::Index(format!("stored key is not UTF-8: {e}")))
