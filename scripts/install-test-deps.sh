@@ -27,6 +27,9 @@ APT_PACKAGES=(
 )
 # Python packages: tests/sdk/python/requirements.txt (exact pins).
 PY_REQUIREMENTS="tests/sdk/python/requirements.txt"
+# The S3-compatible server (moto) of the storage conformance suite, in its
+# own venv: tests/s3/requirements.txt (exact pins of every package).
+S3_REQUIREMENTS="tests/s3/requirements.txt"
 # Node packages: tests/sdk/node/package.json + package-lock.json.
 NODE_DIR="tests/sdk/node"
 PYTHON="${PYTHON:-python3}"
@@ -80,7 +83,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 
 pins_satisfied() {
-  .venv/bin/python - "$PY_REQUIREMENTS" <<'PY'
+  local venv="${1:-.venv}" reqs="${2:-$PY_REQUIREMENTS}"
+  "$venv/bin/python" - "$reqs" <<'PY'
 import sys
 from importlib import metadata
 
@@ -106,6 +110,22 @@ else
   log "pip install -r $PY_REQUIREMENTS"
   .venv/bin/python -m pip install --disable-pip-version-check -q -r "$PY_REQUIREMENTS"
   pins_satisfied || { log "pip did not install the pinned versions"; exit 1; }
+fi
+
+# --- S3-compatible server for the storage conformance suite -----------------
+if [ -x .venv-s3/bin/python ] && ! .venv-s3/bin/python -c 'import sys' >/dev/null 2>&1; then
+  rm -rf .venv-s3
+fi
+if [ ! -x .venv-s3/bin/python ]; then
+  log "creating .venv-s3"
+  "$PYTHON" -m venv .venv-s3
+fi
+if pins_satisfied .venv-s3 "$S3_REQUIREMENTS"; then
+  log "S3 server: pinned moto present in .venv-s3"
+else
+  log "pip install -r $S3_REQUIREMENTS"
+  .venv-s3/bin/python -m pip install --disable-pip-version-check -q -r "$S3_REQUIREMENTS"
+  pins_satisfied .venv-s3 "$S3_REQUIREMENTS" || { log "pip did not install the pinned S3 server"; exit 1; }
 fi
 
 # --- Node SDK ------------------------------------------------------------------

@@ -63,10 +63,35 @@ if ! run_step deps bash scripts/install-test-deps.sh; then
   exit 1
 fi
 
+# The S3-compatible server that the storage conformance suite and the
+# two-node test run against (moto, from .venv-s3): its own free port, stopped
+# on exit.
+S3_LOG="$(mktemp)"
+start_s3_server() {
+  local port
+  port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  .venv-s3/bin/moto_server -H 127.0.0.1 -p "$port" >"$S3_LOG" 2>&1 &
+  S3_PID=$!
+  local i
+  for i in $(seq 1 100); do
+    if python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
+      "http://127.0.0.1:$port/" >/dev/null 2>&1; then
+      export OSSIMG_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
+      export OSSIMG_TEST_S3_REQUIRED=1
+      echo "S3 server (moto) on $OSSIMG_TEST_S3_ENDPOINT"
+      return 0
+    fi
+    sleep 0.1
+  done
+  cat "$S3_LOG"
+  return 1
+}
+run_step s3 start_s3_server
+
 run_step fmt cargo fmt --all -- --check
 run_step clippy cargo clippy --all-targets -- -D warnings
 TEST_LOG="$(mktemp)"
-trap 'rm -f "$TEST_LOG"' EXIT
+trap 'rm -f "$TEST_LOG" "$S3_LOG"; [ -n "${S3_PID:-}" ] && kill "$S3_PID" 2>/dev/null' EXIT
 cargo_test() {
   cargo test --no-fail-fast 2>&1 | tee "$TEST_LOG"
 }

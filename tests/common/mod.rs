@@ -272,6 +272,12 @@ pub struct Client {
 impl Server {
     /// Starts the binary on `data` and waits until `/-/ready` answers.
     pub fn start(data: &std::path::Path) -> Server {
+        Server::start_with(data, &[])
+    }
+
+    /// Starts the binary on `data` with extra environment variables and
+    /// waits until `/-/ready` answers.
+    pub fn start_with(data: &std::path::Path, env: &[(&str, &str)]) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("free port")
@@ -282,6 +288,7 @@ impl Server {
             .arg(data)
             .env("OSSIMG_ACCESS_KEY_ID", AK)
             .env("OSSIMG_ACCESS_KEY_SECRET", SK)
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()

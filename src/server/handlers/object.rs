@@ -20,7 +20,6 @@ use super::bucket::{acl_document, type_str};
 pub const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 /// Largest total size of user metadata.
 const MAX_USER_META: usize = 8 * 1024;
-/// Buffer size for streaming reads from disk.
 
 /// The bucket and key of an object request.
 pub fn object_target(ctx: &Ctx) -> ApiResult<(String, String)> {

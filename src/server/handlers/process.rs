@@ -2,6 +2,7 @@
 //! processes from the body and, with `sys/saveas`, stores the result (§9.2,
 //! image-processing.md §7).
 
+use std::collections::HashMap;
 use std::io::Cursor;
 use std::sync::Arc;
 
@@ -33,23 +34,43 @@ struct StoreResources {
     bucket: String,
     runtime: tokio::runtime::Handle,
     max_bytes: u64,
+    /// The bucket's styles (name → processing string), read before the plan
+    /// is parsed: parsing runs on the async runtime and cannot wait for I/O.
+    styles: HashMap<String, String>,
+}
+
+impl StoreResources {
+    /// Resources for `process` on `bucket`; styles are read only when the
+    /// string names one.
+    async fn load(
+        store: &Store,
+        bucket: &str,
+        process: &str,
+        max_bytes: u64,
+    ) -> ApiResult<StoreResources> {
+        let styles = if process.contains("style/") {
+            store
+                .list_styles(bucket)
+                .await?
+                .into_iter()
+                .map(|s| (s.name, s.content))
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        Ok(StoreResources {
+            store: store.clone(),
+            bucket: bucket.to_string(),
+            runtime: tokio::runtime::Handle::current(),
+            max_bytes,
+            styles,
+        })
+    }
 }
 
 impl img::Resources for StoreResources {
     fn style(&self, name: &str) -> Result<Option<String>, img::Error> {
-        // Called from a blocking worker thread, never from the runtime itself.
-        let found = self
-            .runtime
-            .block_on(self.store.get_style(&self.bucket, name));
-        match found {
-            Ok(s) => Ok(Some(s.content)),
-            Err(crate::storage::Error::NoSuchStyle) => Ok(None),
-            Err(e) => Err(img::Error::new(
-                img::ErrorCode::InternalError,
-                None,
-                e.to_string(),
-            )),
-        }
+        Ok(self.styles.get(name).cloned())
     }
 
     fn watermark_object(&self, key: &str) -> Result<Option<Vec<u8>>, img::Error> {
@@ -133,12 +154,8 @@ async fn render(
     check_length(process)?;
     source_info(ctx, bucket, key).await?;
     let limits = ctx.state.config.limits();
-    let resources = StoreResources {
-        store: ctx.state.store.clone(),
-        bucket: bucket.to_string(),
-        runtime: tokio::runtime::Handle::current(),
-        max_bytes: limits.max_source_bytes,
-    };
+    let resources =
+        StoreResources::load(&ctx.state.store, bucket, process, limits.max_source_bytes).await?;
     // The plan is parsed and validated before any object byte is read.
     let plan = img::plan::parse(process, &resources)?;
     // The open handle pins the version that the cache key names.
