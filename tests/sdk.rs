@@ -84,7 +84,7 @@ fn ready_status(addr: SocketAddr) -> Option<u16> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn start_server(dir: &Path) -> (ServerGuard, SocketAddr) {
+fn start_server(dir: &Path, env: &[(&str, &str)]) -> (ServerGuard, SocketAddr) {
     let data = dir.join("data");
     fs::create_dir_all(&data).expect("create data dir");
     let config = dir.join("ossimg.toml");
@@ -110,6 +110,7 @@ fn start_server(dir: &Path) -> (ServerGuard, SocketAddr) {
         .arg(&config)
         .env("OSSIMG_ACCESS_KEY_ID", AK)
         .env("OSSIMG_ACCESS_KEY_SECRET", SK)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)
@@ -231,7 +232,7 @@ fn official_sdks_against_a_real_server() {
     let root = repo_root();
     let (python, node_dir) = check_prerequisites(&root);
     let tmp = tempfile::tempdir().expect("temp dir");
-    let (server, addr) = start_server(tmp.path());
+    let (server, addr) = start_server(tmp.path(), &[]);
 
     let mut py = Command::new(&python);
     py.args([
@@ -294,4 +295,65 @@ fn official_sdks_against_a_real_server() {
         );
     }
     drop(server);
+}
+
+/// The Python SDK suites (oss2 and alibabacloud-oss-v2) against a server
+/// whose storage is the S3 backend, over the S3 server that
+/// `scripts/test.sh` starts (`OSSIMG_TEST_S3_ENDPOINT`).
+#[test]
+fn python_sdks_against_the_s3_backend() {
+    let endpoint = match std::env::var("OSSIMG_TEST_S3_ENDPOINT") {
+        Ok(e) if !e.is_empty() => e,
+        _ => {
+            assert!(
+                std::env::var_os("OSSIMG_TEST_S3_REQUIRED").is_none(),
+                "OSSIMG_TEST_S3_REQUIRED is set but OSSIMG_TEST_S3_ENDPOINT is not"
+            );
+            eprintln!("skipped: OSSIMG_TEST_S3_ENDPOINT is not set");
+            return;
+        }
+    };
+    let root = repo_root();
+    let (python, _) = check_prerequisites(&root);
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let bucket = "ossimg-conformance";
+    // Idempotent; the S3 server may answer 409 when the bucket exists.
+    let _ = ureq::put(&format!("{endpoint}/{bucket}")).call();
+    let prefix = format!("sdk{}", std::process::id());
+    let (server, addr) = start_server(
+        tmp.path(),
+        &[
+            ("OSSIMG_STORAGE", "s3"),
+            ("OSSIMG_S3_ENDPOINT", endpoint.as_str()),
+            ("OSSIMG_S3_BUCKET", bucket),
+            ("OSSIMG_S3_ACCESS_KEY_ID", "test"),
+            ("OSSIMG_S3_SECRET_ACCESS_KEY", "test"),
+            ("OSSIMG_S3_PREFIX", prefix.as_str()),
+        ],
+    );
+    let mut py = Command::new(&python);
+    py.args([
+        "-m",
+        "pytest",
+        "tests/sdk/python",
+        "-q",
+        "--tb=short",
+        "-p",
+        "no:cacheprovider",
+        "--basetemp",
+    ])
+    .arg(tmp.path().join("pytest"));
+    let run = run_suite("python (S3 backend)", py, addr, tmp.path());
+    eprintln!(
+        "SDK suite {}: {:?} in {:.1}s",
+        run.name,
+        run.status,
+        run.elapsed.as_secs_f64()
+    );
+    assert!(
+        run.status.is_some_and(|s| s.success()),
+        "the Python SDK suites failed against the S3 backend:\n{}\n===== server output =====\n{}",
+        run.output,
+        server.log_tail()
+    );
 }
