@@ -227,14 +227,9 @@ fn node_test_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-#[test]
-fn official_sdks_against_a_real_server() {
-    let root = repo_root();
-    let (python, node_dir) = check_prerequisites(&root);
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let (server, addr) = start_server(tmp.path(), &[]);
-
-    let mut py = Command::new(&python);
+/// The Python SDK suites under pytest, with temp files under `tmp`.
+fn pytest(python: &Path, tmp: &Path) -> Command {
+    let mut py = Command::new(python);
     py.args([
         "-m",
         "pytest",
@@ -245,7 +240,18 @@ fn official_sdks_against_a_real_server() {
         "no:cacheprovider",
         "--basetemp",
     ])
-    .arg(tmp.path().join("pytest"));
+    .arg(tmp.join("pytest"));
+    py
+}
+
+#[test]
+fn official_sdks_against_a_real_server() {
+    let root = repo_root();
+    let (python, node_dir) = check_prerequisites(&root);
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let (server, addr) = start_server(tmp.path(), &[]);
+
+    let py = pytest(&python, tmp.path());
 
     let mut node = Command::new("node");
     node.arg("--test").args(node_test_files(&node_dir));
@@ -331,18 +337,7 @@ fn python_sdks_against_the_s3_backend() {
             ("OSSIMG_S3_PREFIX", prefix.as_str()),
         ],
     );
-    let mut py = Command::new(&python);
-    py.args([
-        "-m",
-        "pytest",
-        "tests/sdk/python",
-        "-q",
-        "--tb=short",
-        "-p",
-        "no:cacheprovider",
-        "--basetemp",
-    ])
-    .arg(tmp.path().join("pytest"));
+    let py = pytest(&python, tmp.path());
     let run = run_suite("python (S3 backend)", py, addr, tmp.path());
     eprintln!(
         "SDK suite {}: {:?} in {:.1}s",

@@ -3,13 +3,40 @@
 
 use md5::{Digest as _, Md5};
 
-use super::index::{from_millis, hex_upper, PartRecord};
-use super::{Error, Result, UploadInfo, UploadsPage};
+use super::index::{from_millis, hex_upper, ObjectRecord, PartRecord};
+use super::{Error, ListEntry, ListPage, Result, UploadInfo, UploadsPage};
 
 /// Smallest size of every part but the last.
 pub(crate) const MIN_PART_SIZE: u64 = 100 * 1024;
 /// Highest part number.
 pub(crate) const MAX_PART_NUMBER: u32 = 10_000;
+
+/// `FileAlreadyExists` when overwriting is forbidden and `old` exists.
+pub(crate) fn forbid_check(forbid: bool, old: Option<&ObjectRecord>) -> Result<()> {
+    if forbid && old.is_some() {
+        Err(Error::FileAlreadyExists)
+    } else {
+        Ok(())
+    }
+}
+
+/// A ListObjects page from its entries; the next marker is the last entry
+/// when truncated.
+pub(crate) fn list_page(entries: Vec<ListEntry>, truncated: bool) -> ListPage {
+    let next_marker = if truncated {
+        entries.last().map(|e| match e {
+            ListEntry::Object(o) => o.key.clone(),
+            ListEntry::CommonPrefix(p) => p.clone(),
+        })
+    } else {
+        None
+    };
+    ListPage {
+        entries,
+        is_truncated: truncated,
+        next_marker,
+    }
+}
 
 /// A new upload id: 32 upper-case hex digits, time-ordered, so that sorting
 /// by id sorts the uploads of one key by initiation.

@@ -10,6 +10,7 @@ use std::ops::Bound;
 use redb::ReadOnlyTable;
 
 use crate::storage::index::{decode, object_key, prefix_successor, ObjectRecord};
+use crate::storage::rules::list_page;
 use crate::storage::{Error, ListEntry, ListPage, ListQuery, Result};
 
 fn utf8(b: &[u8]) -> Result<&str> {
@@ -92,17 +93,5 @@ pub(crate) fn list_objects(
         }
         break;
     }
-    let next_marker = if truncated {
-        entries.last().map(|e| match e {
-            ListEntry::Object(o) => o.key.clone(),
-            ListEntry::CommonPrefix(p) => p.clone(),
-        })
-    } else {
-        None
-    };
-    Ok(ListPage {
-        entries,
-        is_truncated: truncated,
-        next_marker,
-    })
+    Ok(list_page(entries, truncated))
 }

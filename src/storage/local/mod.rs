@@ -15,6 +15,7 @@ use super::index::{
     now_secs, object_key, BucketRecord, ObjectRecord, StyleRecord, BLOBS, BUCKETS, OBJECTS, PARTS,
     STATS, STYLES, UPLOADS,
 };
+use super::rules::forbid_check;
 use super::{
     Acl, BucketInfo, BucketStat, Error, ListPage, ListQuery, MetadataDirective, ObjectInfo,
     ObjectMeta, ObjectType, Result, Style, WriteOptions,
@@ -51,14 +52,6 @@ fn blob_vanished() -> Error {
         std::io::ErrorKind::NotFound,
         "the object's blob kept disappearing while it was being opened",
     ))
-}
-
-fn forbid_check(forbid: bool, old: Option<&ObjectRecord>) -> Result<()> {
-    if forbid && old.is_some() {
-        Err(Error::FileAlreadyExists)
-    } else {
-        Ok(())
-    }
 }
 
 impl LocalStore {

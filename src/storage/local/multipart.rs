@@ -17,7 +17,9 @@ use crate::storage::index::{
     acl_to_u8, adjust_stats, bucket_exists_w, decode, encode, hex_upper, now_millis, now_secs,
     type_to_u8, ObjectRecord, PartRecord, UploadRecord, BLOBS, BUCKETS, PARTS, UPLOADS,
 };
-use crate::storage::rules::{check_part_number, choose_parts, new_upload_id, page_uploads};
+use crate::storage::rules::{
+    check_part_number, choose_parts, forbid_check, new_upload_id, page_uploads,
+};
 use crate::storage::{
     Acl, Error, ObjectInfo, ObjectMeta, ObjectType, PartInfo, PartsPage, Result, UploadsPage,
     WriteOptions,
@@ -282,13 +284,7 @@ impl LocalStore {
                 &k,
                 &rec,
                 Some(placed),
-                |old| {
-                    if forbid && old.is_some() {
-                        Err(Error::FileAlreadyExists)
-                    } else {
-                        Ok(())
-                    }
-                },
+                |old| forbid_check(forbid, old),
                 |txn| {
                     let removed = remove_upload_w(txn, &b, &k, &u)?;
                     // A part re-uploaded while we concatenated: refuse.

@@ -43,7 +43,9 @@ use super::index::{
     acl_from_u8, acl_to_u8, from_secs, hex_upper, now_millis, now_secs, type_to_u8, MetaRecord,
     ObjectRecord, PartRecord, StyleRecord, UploadRecord,
 };
-use super::rules::{check_part_number, choose_parts, new_upload_id, page_uploads};
+use super::rules::{
+    check_part_number, choose_parts, forbid_check, list_page, new_upload_id, page_uploads,
+};
 use super::{
     Acl, BucketInfo, BucketStat, ByteStream, Error, ListEntry, ListPage, ListQuery,
     MetadataDirective, ObjectInfo, ObjectMeta, ObjectType, PartInfo, PartsPage, Result, Style,
@@ -734,11 +736,7 @@ impl S3Store {
         };
         let forbid = opts.forbid_overwrite;
         self.commit_object(bucket, key, &rec, Some(pending), |old| {
-            if forbid && old.is_some() {
-                Err(Error::FileAlreadyExists)
-            } else {
-                Ok(())
-            }
+            forbid_check(forbid, old)
         })
         .await?;
         Ok(rec.info(key))
@@ -873,11 +871,7 @@ impl S3Store {
         };
         let forbid = opts.forbid_overwrite;
         self.commit_object(dst_bucket, dst_key, &rec, Some(pending), |old| {
-            if forbid && old.is_some() {
-                Err(Error::FileAlreadyExists)
-            } else {
-                Ok(())
-            }
+            forbid_check(forbid, old)
         })
         .await?;
         Ok(rec.info(dst_key))
@@ -1052,19 +1046,7 @@ impl S3Store {
             .try_collect()
             .await?;
         let entries: Vec<ListEntry> = resolved.into_iter().flatten().collect();
-        let next_marker = if truncated {
-            entries.last().map(|e| match e {
-                ListEntry::Object(o) => o.key.clone(),
-                ListEntry::CommonPrefix(p) => p.clone(),
-            })
-        } else {
-            None
-        };
-        Ok(ListPage {
-            entries,
-            is_truncated: truncated,
-            next_marker,
-        })
+        Ok(list_page(entries, truncated))
     }
 
     // ---- styles -------------------------------------------------------------
@@ -1329,11 +1311,7 @@ impl S3Store {
         self.read_upload(bucket, key, upload_id).await?;
         let forbid = opts.forbid_overwrite;
         self.commit_object(bucket, key, &rec, Some(pending), |old| {
-            if forbid && old.is_some() {
-                Err(Error::FileAlreadyExists)
-            } else {
-                Ok(())
-            }
+            forbid_check(forbid, old)
         })
         .await?;
         self.drop_upload(bucket, upload_id).await?;
