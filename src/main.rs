@@ -7,6 +7,17 @@ use clap::{Parser, Subcommand};
 
 mod cli;
 
+#[cfg(all(feature = "mimalloc", feature = "jemalloc"))]
+compile_error!("choose one allocator feature: mimalloc or jemalloc");
+
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// A self-hosted, OSS-compatible object store and image processing server.
 #[derive(Parser)]
 #[command(name = "ossimg", version, about)]

@@ -60,8 +60,12 @@ const MAX_S3_KEY: usize = 1024;
 const CAS_RETRIES: usize = 32;
 /// Records fetched at once when a listing needs them.
 const FETCH_CONCURRENCY: usize = 16;
-/// Bytes buffered before a blob upload switches to multipart.
-const WRITE_BUFFER: usize = 8 * 1024 * 1024;
+/// Bytes buffered before a blob upload switches to multipart, and the size
+/// of each part (S3's smallest part is 5 MiB).
+const WRITE_BUFFER: usize = 5 * 1024 * 1024;
+/// Parts of one blob in flight at once: with [`WRITE_BUFFER`], a write holds
+/// at most about 15 MiB whatever the object's size.
+const WRITE_CONCURRENCY: usize = 2;
 /// Chunk size when reading a request body.
 const BODY_CHUNK: usize = 256 * 1024;
 
@@ -425,7 +429,8 @@ impl S3Store {
             store: self.clone(),
             armed: true,
         };
-        let mut w = BufWriter::with_capacity(self.inner.os.clone(), path, WRITE_BUFFER);
+        let mut w = BufWriter::with_capacity(self.inner.os.clone(), path, WRITE_BUFFER)
+            .with_max_concurrency(WRITE_CONCURRENCY);
         let whole_md5 = prefix.is_some();
         let mut hasher = Hasher::new(whole_md5);
         let mut body_md5 = Md5::new();
@@ -495,7 +500,8 @@ impl S3Store {
             store: self.clone(),
             armed: true,
         };
-        let mut w = BufWriter::with_capacity(self.inner.os.clone(), path, WRITE_BUFFER);
+        let mut w = BufWriter::with_capacity(self.inner.os.clone(), path, WRITE_BUFFER)
+            .with_max_concurrency(WRITE_CONCURRENCY);
         let mut hasher = Hasher::new(with_md5);
         let result: Result<()> = async {
             for (src, start, len) in sources {
