@@ -201,6 +201,18 @@ impl ColorTable {
         }
     }
 
+    /// The index of `rgb`, if present.
+    fn get(&self, rgb: u32) -> Option<u8> {
+        let mut slot = Self::slot(rgb);
+        loop {
+            match self.keys[slot] {
+                k if k == rgb => return Some(self.values[slot]),
+                Self::EMPTY => return None,
+                _ => slot = (slot + 1) & 1023,
+            }
+        }
+    }
+
     /// Maps `rgb` to palette position `i` unless it is already mapped (a
     /// palette with duplicate colours keeps the first).
     fn insert_at(&mut self, rgb: u32, i: u8) {
@@ -244,6 +256,9 @@ fn screen_pixels(f: &Frame, w: usize, h: usize) -> Vec<Px> {
     let ch = f.format.channels();
     let fw = f.width as usize;
     let mut out = vec![CLEAR; w * h];
+    if fw == 0 {
+        return out;
+    }
     for (y, row) in f.data.chunks_exact(fw * ch).take(h).enumerate() {
         for (x, p) in row.chunks_exact(ch).take(w).enumerate() {
             if ch == 3 || p[3] >= 128 {
@@ -281,13 +296,14 @@ fn train(image: &Image, max_colors: usize) -> color_quant::NeuQuant {
 
 /// How the frames' colours are written.
 enum Palette {
-    /// One global palette holding every colour exactly (`table` maps a colour
-    /// to its index).
+    /// One global palette holding every colour exactly (the table maps a
+    /// colour to its index).
     Exact(ColorTable),
     /// An exact local palette for each frame's rectangle (tried when the
     /// frames together have too many colours for one palette).
     Local,
-    /// One global NeuQuant palette for all frames.
+    /// One global NeuQuant palette for all frames; `table` maps each palette
+    /// colour to its (first) index.
     Quantised {
         nq: color_quant::NeuQuant,
         table: ColorTable,
@@ -317,14 +333,28 @@ fn quantised_palette(image: &Image, max_colors: usize) -> Palette {
     Palette::Quantised { nq, table }
 }
 
-/// Maps a frame's pixels to the colours the GIF will show.
-fn quantise(px: &mut [Px], nq: &color_quant::NeuQuant) {
+/// Maps a frame's pixels to the colours the GIF will show. `prev` holds the
+/// previous frame's source pixels and their mapping: a pixel the same as
+/// there maps the same, which skips the search over the still parts of an
+/// animation.
+fn quantise(px: &mut [Px], nq: &color_quant::NeuQuant, prev: Option<(&[Px], &[Px])>) {
     let map = nq.color_map_rgb();
     // Direct-mapped cache in front of NeuQuant's search: animation frames
     // repeat few colours many times.
     let mut keys = vec![CLEAR; 4096];
     let mut vals = vec![CLEAR; 4096];
-    for p in px.iter_mut().filter(|p| **p != CLEAR) {
+    for (j, p) in px.iter_mut().enumerate() {
+        if *p == CLEAR {
+            continue;
+        }
+        if let Some((src, q)) = prev {
+            if src.get(j) == Some(p) {
+                if let Some(&v) = q.get(j) {
+                    *p = v;
+                    continue;
+                }
+            }
+        }
         let slot = (p.wrapping_mul(0x9E37_79B1) >> 20) as usize;
         if keys[slot] != *p {
             keys[slot] = *p;
@@ -439,7 +469,7 @@ pub(super) fn encode(image: &Image) -> Result<Vec<u8>, Error> {
 fn write(
     image: &Image,
     screen: (u16, u16),
-    mut palette: Palette,
+    palette: Palette,
     need_transparent: bool,
 ) -> Result<Option<Vec<u8>>, Error> {
     let fail = || super::encode_failed("GIF");
@@ -477,20 +507,26 @@ fn write(
                     .map_err(|_| fail())?,
             }
         }
-        let target = |i: usize, palette: &Palette| -> Option<Vec<Px>> {
+        // Frame `i` as the GIF will show it, and (when quantising) its source
+        // pixels; `prev` is the same pair for frame `i - 1`.
+        let target = |i: usize, prev: Option<(&[Px], &[Px])>| -> Option<(Vec<Px>, Vec<Px>)> {
             let f = image.frames.get(i)?;
-            let mut px = screen_pixels(f, w, h);
-            if let Palette::Quantised { nq, .. } = palette {
-                quantise(&mut px, nq);
+            let src = screen_pixels(f, w, h);
+            match &palette {
+                Palette::Quantised { nq, .. } => {
+                    let mut px = src.clone();
+                    quantise(&mut px, nq, prev);
+                    Some((px, src))
+                }
+                _ => Some((src, Vec::new())),
             }
-            Some(px)
         };
         // What the screen shows before the current frame is drawn (after the
         // previous frame's disposal); decoders start from transparent.
         let mut shown = vec![CLEAR; w * h];
-        let mut cur = target(0, &palette).ok_or_else(fail)?;
+        let (mut cur, mut cur_src) = target(0, None).ok_or_else(fail)?;
         for (i, f) in image.frames.iter().enumerate() {
-            let next = target(i + 1, &palette);
+            let next = target(i + 1, Some((&cur_src, &cur)));
             let mut rect = if i == 0 {
                 Rect {
                     x0: 0,
@@ -504,7 +540,7 @@ fn write(
             // Pixels the next frame wants transparent but this one covers can
             // only be cleared by disposing this frame's rectangle.
             let clear_next = next.as_ref().map_or(Rect::EMPTY, |n| {
-                Rect::bounding(w, h, |p| n[p] == CLEAR && cur[p] != CLEAR)
+                Rect::bounding(w, h, |p| n.0[p] == CLEAR && cur[p] != CLEAR)
             });
             let dispose = if clear_next.is_empty() {
                 gif::DisposalMethod::Keep
@@ -522,15 +558,8 @@ fn write(
                     y1: 1,
                 };
             }
-            let Some(gf) = frame_in(
-                &cur,
-                &shown,
-                w,
-                rect,
-                &mut palette,
-                &global,
-                need_transparent,
-            ) else {
+            let Some(gf) = frame_in(&cur, &shown, w, rect, &palette, &global, need_transparent)
+            else {
                 return Ok(None);
             };
             let gf = gif::Frame {
@@ -547,7 +576,7 @@ fn write(
                 }
             }
             match next {
-                Some(n) => cur = n,
+                Some(n) => (cur, cur_src) = n,
                 None => break,
             }
         }
@@ -562,7 +591,7 @@ fn frame_in(
     shown: &[Px],
     w: usize,
     rect: Rect,
-    palette: &mut Palette,
+    palette: &Palette,
     global: &Option<(Vec<u8>, u8)>,
     need_transparent: bool,
 ) -> Option<gif::Frame<'static>> {
@@ -582,7 +611,7 @@ fn frame_in(
                 let i = if same || px == CLEAR {
                     Some(*t)
                 } else {
-                    table.index(px, 0)
+                    table.get(px)
                 };
                 ok &= i.is_some();
                 indices.push(i.unwrap_or(*t));
