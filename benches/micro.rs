@@ -1,6 +1,7 @@
 //! Micro-benchmarks of the image pipeline's parts (plain harness, no criterion):
-//! JPEG decode full vs DCT-scaled, Lanczos-3 resize, encode per format, and the
-//! whole `image/resize,w_200/quality,Q_85` pipeline on a 12 MP JPEG.
+//! JPEG decode full vs DCT-scaled, Lanczos-3 resize, encode per format, GIF
+//! animation encode, WebP decode full vs scaled, and the whole
+//! `image/resize,w_200/quality,Q_85` pipeline on a 12 MP JPEG.
 //!
 //! `cargo bench --bench micro [FILTER]`; `OSSIMG_BENCH_ITERS=N` sets the number
 //! of timed iterations per case (default 15). Each line gives the median time
@@ -157,7 +158,99 @@ fn main() -> BenchResult {
         );
     }
 
-    // 4. The whole P1 pipeline, and the same work with a forced full decode.
+    // 4. GIF encode of an animation: the 42-frame clip resized to 100 px wide
+    //    (what `image/resize,w_100` on animated.gif hands the encoder).
+    if r.wanted("gif") {
+        let gif_src = fixture("animated.gif")?;
+        let gif_probe = codec::probe(&gif_src, &limits)?;
+        let anim = codec::decode(
+            &gif_src,
+            &gif_probe,
+            &DecodeOptions {
+                min_size: None,
+                all_frames: true,
+            },
+        )?;
+        let gw = 100;
+        let gh = (u64::from(gif_probe.height) * 100 / u64::from(gif_probe.width)) as u32;
+        let small = Image {
+            frames: anim
+                .frames
+                .iter()
+                .map(|f| {
+                    let mut g = resample(f, None, gw, gh)?;
+                    g.delay_ms = f.delay_ms;
+                    Ok(g)
+                })
+                .collect::<Result<Vec<_>, ossimg::img::Error>>()?,
+            loop_count: anim.loop_count,
+        };
+        let gif_opts = EncodeOptions {
+            format: Format::Gif,
+            quality: 90,
+            progressive: false,
+        };
+        for (name, image) in [
+            ("encode/gif-anim-w100", &small),
+            ("encode/gif-anim-full", &anim),
+        ] {
+            let bytes = codec::encode(image, &gif_opts)?;
+            r.run(
+                name,
+                &format!("{} -> {} bytes", size(image), bytes.len()),
+                || codec::encode(image, &gif_opts),
+            );
+        }
+    }
+
+    // 5. WebP decode: full vs shrink-on-load (libwebp's scaled decode), and
+    //    `image/resize,w_200` on the same file.
+    if r.wanted("webp") {
+        let webp = fixture("lossy.webp")?;
+        let wp = codec::probe(&webp, &limits)?;
+        for (label, div) in [("full", 1), ("1/2", 2), ("1/4", 4), ("1/8", 8)] {
+            let opts = DecodeOptions {
+                min_size: (div > 1).then(|| (wp.width / div, wp.height / div)),
+                all_frames: false,
+            };
+            let got = codec::decode(&webp, &wp, &opts)?;
+            r.run(
+                &format!("decode/webp-{}x{}/{label}", wp.width, wp.height),
+                &size(&got),
+                || codec::decode(&webp, &wp, &opts),
+            );
+        }
+        let process = "image/resize,w_200";
+        let out = ossimg::img::process(&webp, process, &NoResources, &limits)?;
+        r.run(
+            "pipeline/webp-resize-w200",
+            &format!("{} bytes out", out.bytes.len()),
+            || ossimg::img::process(&webp, process, &NoResources, &limits),
+        );
+        let wh = (u64::from(wp.height) * 200 / u64::from(wp.width)) as u32;
+        let webp_q = EncodeOptions {
+            format: Format::Webp,
+            quality: 75,
+            progressive: false,
+        };
+        r.run(
+            "pipeline/webp-forced-full-decode",
+            "full decode + resize + encode",
+            || -> Result<Vec<u8>, ossimg::img::Error> {
+                let image = codec::decode(&webp, &wp, &DecodeOptions::default())?;
+                let f = resample(&image.frames[0], None, 200, wh)?;
+                codec::encode(
+                    &Image {
+                        frames: vec![f],
+                        loop_count: 0,
+                    },
+                    &webp_q,
+                )
+            },
+        );
+    }
+
+    // 6. The whole P1 pipeline, and the same work with a forced full decode.
     let process = "image/resize,w_200/quality,Q_85";
     let out = ossimg::img::process(&jpeg, process, &NoResources, &limits)?;
     let plan = ossimg::img::plan::parse(process, &NoResources)?;

@@ -155,8 +155,8 @@ pub(super) fn decode(
     Ok(Image { frames, loop_count })
 }
 
-/// A small open-addressing map from packed RGB to palette index, for the
-/// exact-palette path (at most 256 entries in 1024 slots).
+/// A small open-addressing map from opaque pixels ([`Px`]) to palette index
+/// (at most 256 entries in 1024 slots).
 struct ColorTable {
     keys: [u32; 1024],
     values: [u8; 1024],
@@ -164,7 +164,8 @@ struct ColorTable {
 }
 
 impl ColorTable {
-    const EMPTY: u32 = u32::MAX;
+    /// [`CLEAR`], which is never a key.
+    const EMPTY: u32 = CLEAR;
 
     fn new() -> Self {
         ColorTable {
@@ -174,16 +175,21 @@ impl ColorTable {
         }
     }
 
-    /// The index of `rgb`, inserting it if there is room (`None` when full).
+    fn slot(rgb: u32) -> usize {
+        (rgb.wrapping_mul(0x9E37_79B1) >> 22) as usize
+    }
+
+    /// The index of `rgb`, inserting it as the next index if there is room
+    /// (`None` when `max` colours are already taken).
     fn index(&mut self, rgb: u32, max: usize) -> Option<u8> {
-        let mut slot = (rgb.wrapping_mul(0x9E37_79B1) >> 22) as usize;
+        let mut slot = Self::slot(rgb);
         loop {
             let k = self.keys[slot];
             if k == rgb {
                 return Some(self.values[slot]);
             }
             if k == Self::EMPTY {
-                if self.len >= max {
+                if self.len >= max.min(256) {
                     return None;
                 }
                 self.keys[slot] = rgb;
@@ -195,6 +201,34 @@ impl ColorTable {
         }
     }
 
+    /// The index of `rgb`, if present.
+    fn get(&self, rgb: u32) -> Option<u8> {
+        let mut slot = Self::slot(rgb);
+        loop {
+            match self.keys[slot] {
+                k if k == rgb => return Some(self.values[slot]),
+                Self::EMPTY => return None,
+                _ => slot = (slot + 1) & 1023,
+            }
+        }
+    }
+
+    /// Maps `rgb` to palette position `i` unless it is already mapped (a
+    /// palette with duplicate colours keeps the first).
+    fn insert_at(&mut self, rgb: u32, i: u8) {
+        let mut slot = Self::slot(rgb);
+        while self.keys[slot] != Self::EMPTY {
+            if self.keys[slot] == rgb {
+                return;
+            }
+            slot = (slot + 1) & 1023;
+        }
+        self.keys[slot] = rgb;
+        self.values[slot] = i;
+        self.len += 1;
+    }
+
+    /// The palette in index order, 3 bytes per colour.
     fn palette(&self) -> Vec<u8> {
         let mut palette = vec![0u8; self.len * 3];
         for (&k, &v) in self.keys.iter().zip(&self.values) {
@@ -207,8 +241,36 @@ impl ColorTable {
     }
 }
 
+/// A quantised pixel: `0` is transparent, anything else `0xFF_RR_GG_BB`.
+type Px = u32;
+const CLEAR: Px = 0;
+
+fn opaque(r: u8, g: u8, b: u8) -> Px {
+    0xFF00_0000 | u32::from(r) << 16 | u32::from(g) << 8 | u32::from(b)
+}
+
+/// The binarised pixels of a frame on the `w × h` screen: alpha < 128 is
+/// transparent, a frame smaller than the screen sits at the top left with
+/// transparency around it.
+fn screen_pixels(f: &Frame, w: usize, h: usize) -> Vec<Px> {
+    let ch = f.format.channels();
+    let fw = f.width as usize;
+    let mut out = vec![CLEAR; w * h];
+    if fw == 0 {
+        return out;
+    }
+    for (y, row) in f.data.chunks_exact(fw * ch).take(h).enumerate() {
+        for (x, p) in row.chunks_exact(ch).take(w).enumerate() {
+            if ch == 3 || p[3] >= 128 {
+                out[y * w + x] = opaque(p[0], p[1], p[2]);
+            }
+        }
+    }
+    out
+}
+
 /// Trains NeuQuant once for a whole animation (or still) on an even sample
-/// of at most 256 Ki pixels taken from every frame.
+/// of at most 256 Ki opaque pixels taken from every frame.
 fn train(image: &Image, max_colors: usize) -> color_quant::NeuQuant {
     const BUDGET: usize = 1 << 18;
     let total: usize = image
@@ -232,89 +294,210 @@ fn train(image: &Image, max_colors: usize) -> color_quant::NeuQuant {
     color_quant::NeuQuant::new(10, max_colors, &sample)
 }
 
-/// Quantises one RGBA frame to at most 256 colours; pixels with alpha < 128
-/// become the transparent index (255). A frame with few colours gets its own
-/// exact palette; others are mapped through the shared NeuQuant palette
-/// (`nq`, trained on first use).
-fn quantise(
-    rgba: &[u8],
-    width: u16,
-    height: u16,
-    transparent: bool,
-    nq: &mut dyn FnMut() -> std::rc::Rc<color_quant::NeuQuant>,
-) -> gif::Frame<'static> {
-    let max_colors = if transparent { 255 } else { 256 };
+/// How the frames' colours are written.
+enum Palette {
+    /// One global palette holding every colour exactly (the table maps a
+    /// colour to its index).
+    Exact(ColorTable),
+    /// An exact local palette for each frame's rectangle (tried when the
+    /// frames together have too many colours for one palette).
+    Local,
+    /// One global NeuQuant palette for all frames; `table` maps each palette
+    /// colour to its (first) index.
+    Quantised {
+        nq: color_quant::NeuQuant,
+        table: ColorTable,
+    },
+}
+
+/// One exact global palette if all frames together have at most
+/// `max_colors` colours.
+fn exact_palette(image: &Image, w: usize, h: usize, max_colors: usize) -> Option<ColorTable> {
+    let mut global = ColorTable::new();
+    for f in &image.frames {
+        let px = screen_pixels(f, w, h);
+        for &p in px.iter().filter(|&&p| p != CLEAR) {
+            global.index(p, max_colors)?;
+        }
+    }
+    Some(global)
+}
+
+/// One NeuQuant palette trained on a sample of all frames.
+fn quantised_palette(image: &Image, max_colors: usize) -> Palette {
+    let nq = train(image, max_colors);
     let mut table = ColorTable::new();
-    let mut indices = Vec::with_capacity(rgba.len() / 4);
-    for p in rgba.chunks_exact(4) {
-        if p[3] < 128 {
-            indices.push(255);
+    for (i, c) in nq.color_map_rgb().chunks_exact(3).take(256).enumerate() {
+        table.insert_at(opaque(c[0], c[1], c[2]), i as u8);
+    }
+    Palette::Quantised { nq, table }
+}
+
+/// Maps a frame's pixels to the colours the GIF will show. `prev` holds the
+/// previous frame's source pixels and their mapping: a pixel the same as
+/// there maps the same, which skips the search over the still parts of an
+/// animation.
+fn quantise(px: &mut [Px], nq: &color_quant::NeuQuant, prev: Option<(&[Px], &[Px])>) {
+    let map = nq.color_map_rgb();
+    // Direct-mapped cache in front of NeuQuant's search: animation frames
+    // repeat few colours many times.
+    let mut keys = vec![CLEAR; 4096];
+    let mut vals = vec![CLEAR; 4096];
+    for (j, p) in px.iter_mut().enumerate() {
+        if *p == CLEAR {
             continue;
         }
-        let rgb = u32::from(p[0]) << 16 | u32::from(p[1]) << 8 | u32::from(p[2]);
-        match table.index(rgb, max_colors) {
-            Some(i) => indices.push(i),
-            None => break,
+        if let Some((src, q)) = prev {
+            if src.get(j) == Some(p) {
+                if let Some(&v) = q.get(j) {
+                    *p = v;
+                    continue;
+                }
+            }
         }
-    }
-    let palette = if indices.len() == rgba.len() / 4 {
-        table.palette()
-    } else {
-        let nq = nq();
-        // Direct-mapped cache in front of NeuQuant's search: GIF frames
-        // repeat few colours many times.
-        let mut keys = vec![u32::MAX; 4096];
-        let mut vals = vec![0u8; 4096];
-        indices.clear();
-        indices.extend(rgba.chunks_exact(4).map(|p| {
-            if p[3] < 128 {
-                return 255;
-            }
-            let rgb = u32::from(p[0]) << 16 | u32::from(p[1]) << 8 | u32::from(p[2]);
-            let slot = (rgb.wrapping_mul(0x9E37_79B1) >> 20) as usize;
-            if keys[slot] != rgb {
-                keys[slot] = rgb;
-                vals[slot] = nq.index_of(&[p[0], p[1], p[2], 255]) as u8;
-            }
-            vals[slot]
-        }));
-        nq.color_map_rgb()
-    };
-    let mut palette = palette;
-    if transparent {
-        palette.resize(256 * 3, 0);
-    }
-    if palette.len() < 6 {
-        palette.resize(6, 0);
-    }
-    gif::Frame {
-        width,
-        height,
-        buffer: std::borrow::Cow::Owned(indices),
-        palette: Some(palette),
-        transparent: transparent.then_some(255),
-        dispose: if transparent {
-            gif::DisposalMethod::Background
-        } else {
-            gif::DisposalMethod::Keep
-        },
-        ..gif::Frame::default()
+        let slot = (p.wrapping_mul(0x9E37_79B1) >> 20) as usize;
+        if keys[slot] != *p {
+            keys[slot] = *p;
+            let [_, r, g, b] = p.to_be_bytes();
+            let i = nq.index_of(&[r, g, b, 255]) * 3;
+            vals[slot] = map.get(i..i + 3).map_or(*p, |c| opaque(c[0], c[1], c[2]));
+        }
+        *p = vals[slot];
     }
 }
 
+/// A rectangle on the screen, `x0..x1 × y0..y1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Rect {
+    x0: usize,
+    y0: usize,
+    x1: usize,
+    y1: usize,
+}
+
+impl Rect {
+    const EMPTY: Rect = Rect {
+        x0: usize::MAX,
+        y0: usize::MAX,
+        x1: 0,
+        y1: 0,
+    };
+
+    fn is_empty(&self) -> bool {
+        self.x0 >= self.x1 || self.y0 >= self.y1
+    }
+
+    fn union(self, o: Rect) -> Rect {
+        if o.is_empty() {
+            return self;
+        }
+        if self.is_empty() {
+            return o;
+        }
+        Rect {
+            x0: self.x0.min(o.x0),
+            y0: self.y0.min(o.y0),
+            x1: self.x1.max(o.x1),
+            y1: self.y1.max(o.y1),
+        }
+    }
+
+    /// The bounding box of the pixels where `pred(i)` holds.
+    fn bounding(w: usize, h: usize, pred: impl Fn(usize) -> bool) -> Rect {
+        let mut r = Rect::EMPTY;
+        for y in 0..h {
+            let row = y * w;
+            let Some(first) = (0..w).find(|&x| pred(row + x)) else {
+                continue;
+            };
+            let last = (first..w).rev().find(|&x| pred(row + x)).unwrap_or(first);
+            r = r.union(Rect {
+                x0: first,
+                y0: y,
+                x1: last + 1,
+                y1: y + 1,
+            });
+        }
+        r
+    }
+}
+
+/// Writes `image` as a GIF.
+///
+/// The screen holds the largest frame. Every frame after the first is written
+/// as the rectangle that changed since the previous shown picture, with the
+/// unchanged pixels inside it set to a reserved transparent index (disposal
+/// "keep"), so LZW sees long runs. When the next frame has transparent
+/// pixels where this one is opaque, this frame's rectangle is widened to
+/// cover them and disposed to background (cleared), so transparency is never
+/// filled by an older frame. Colours: one exact global palette when all frames together have at most
+/// 255 colours (256 for an opaque still); else exact local palettes of each
+/// frame's rectangle when every rectangle fits; else one NeuQuant palette
+/// trained on a sample of all frames.
 pub(super) fn encode(image: &Image) -> Result<Vec<u8>, Error> {
     let fail = || super::encode_failed("GIF");
     let (w, h) = image
         .frames
         .iter()
         .fold((1u32, 1u32), |(w, h), f| (w.max(f.width), h.max(f.height)));
-    let (w, h) = (
+    let screen = (
         u16::try_from(w).map_err(|_| fail())?,
         u16::try_from(h).map_err(|_| fail())?,
     );
+    let (w, h) = (usize::from(screen.0), usize::from(screen.1));
+    let any_clear = image
+        .frames
+        .iter()
+        .any(|f| f.format == PixelFormat::Rgba8 && f.data.chunks_exact(4).any(|p| p[3] < 128));
+    // Several frames always reserve an index for "unchanged".
+    let need_transparent = image.frames.len() > 1 || any_clear;
+    let max_colors = if need_transparent { 255 } else { 256 };
+    if let Some(table) = exact_palette(image, w, h, max_colors) {
+        return write(image, screen, Palette::Exact(table), need_transparent)?.ok_or_else(fail);
+    }
+    if image.frames.len() > 1 {
+        if let Some(out) = write(image, screen, Palette::Local, need_transparent)? {
+            return Ok(out);
+        }
+    }
+    let palette = quantised_palette(image, max_colors);
+    write(image, screen, palette, need_transparent)?.ok_or_else(fail)
+}
+
+/// Writes the frames with `palette`; `None` when a frame's rectangle has too
+/// many colours for an exact local palette.
+fn write(
+    image: &Image,
+    screen: (u16, u16),
+    palette: Palette,
+    need_transparent: bool,
+) -> Result<Option<Vec<u8>>, Error> {
+    let fail = || super::encode_failed("GIF");
+    let (w, h) = (usize::from(screen.0), usize::from(screen.1));
+    // The global palette and its transparent index (right after the colours,
+    // so small palettes keep small LZW code sizes).
+    let global: Option<(Vec<u8>, u8)> = match &palette {
+        Palette::Exact(t) => Some((t.palette(), t.len as u8)),
+        Palette::Quantised { nq, .. } => {
+            let map = nq.color_map_rgb();
+            let len = (map.len() / 3) as u8;
+            Some((map, len))
+        }
+        Palette::Local => None,
+    };
     let mut out = Vec::new();
     {
-        let mut enc = gif::Encoder::new(&mut out, w, h, &[]).map_err(|_| fail())?;
+        let mut global_bytes = Vec::new();
+        if let Some((p, _)) = &global {
+            global_bytes.clone_from(p);
+            if need_transparent {
+                global_bytes.extend_from_slice(&[0, 0, 0]);
+            }
+            // Two entries at least (a 1-bit table).
+            global_bytes.resize(global_bytes.len().max(6), 0);
+        }
+        let mut enc =
+            gif::Encoder::new(&mut out, screen.0, screen.1, &global_bytes).map_err(|_| fail())?;
         if image.frames.len() > 1 {
             match image.loop_count {
                 0 => enc.set_repeat(gif::Repeat::Infinite).map_err(|_| fail())?,
@@ -324,23 +507,179 @@ pub(super) fn encode(image: &Image) -> Result<Vec<u8>, Error> {
                     .map_err(|_| fail())?,
             }
         }
-        let transparent = image
-            .frames
-            .iter()
-            .any(|f| f.format == PixelFormat::Rgba8 && f.data.chunks_exact(4).any(|p| p[3] < 128));
-        let max_colors = if transparent { 255 } else { 256 };
-        let mut trained: Option<std::rc::Rc<color_quant::NeuQuant>> = None;
-        let mut nq = || {
-            trained
-                .get_or_insert_with(|| std::rc::Rc::new(train(image, max_colors)))
-                .clone()
+        // Frame `i` as the GIF will show it, and (when quantising) its source
+        // pixels; `prev` is the same pair for frame `i - 1`.
+        let target = |i: usize, prev: Option<(&[Px], &[Px])>| -> Option<(Vec<Px>, Vec<Px>)> {
+            let f = image.frames.get(i)?;
+            let src = screen_pixels(f, w, h);
+            match &palette {
+                Palette::Quantised { nq, .. } => {
+                    let mut px = src.clone();
+                    quantise(&mut px, nq, prev);
+                    Some((px, src))
+                }
+                _ => Some((src, Vec::new())),
+            }
         };
-        for f in &image.frames {
-            let rgba = super::frame_rgba(f);
-            let mut gf = quantise(&rgba, f.width as u16, f.height as u16, transparent, &mut nq);
-            gf.delay = u16::try_from(f.delay_ms.div_ceil(10)).unwrap_or(u16::MAX);
+        // What the screen shows before the current frame is drawn (after the
+        // previous frame's disposal); decoders start from transparent.
+        let mut shown = vec![CLEAR; w * h];
+        let (mut cur, mut cur_src) = target(0, None).ok_or_else(fail)?;
+        for (i, f) in image.frames.iter().enumerate() {
+            let next = target(i + 1, Some((&cur_src, &cur)));
+            let mut rect = if i == 0 {
+                Rect {
+                    x0: 0,
+                    y0: 0,
+                    x1: w,
+                    y1: h,
+                }
+            } else {
+                Rect::bounding(w, h, |p| cur[p] != shown[p])
+            };
+            // Pixels the next frame wants transparent but this one covers can
+            // only be cleared by disposing this frame's rectangle.
+            let clear_next = next.as_ref().map_or(Rect::EMPTY, |n| {
+                Rect::bounding(w, h, |p| n.0[p] == CLEAR && cur[p] != CLEAR)
+            });
+            let dispose = if clear_next.is_empty() {
+                gif::DisposalMethod::Keep
+            } else {
+                rect = rect.union(clear_next);
+                gif::DisposalMethod::Background
+            };
+            if rect.is_empty() {
+                // Nothing changed: one transparent pixel keeps the frame
+                // (and its delay).
+                rect = Rect {
+                    x0: 0,
+                    y0: 0,
+                    x1: 1,
+                    y1: 1,
+                };
+            }
+            let Some(gf) = frame_in(&cur, &shown, w, rect, &palette, &global, need_transparent)
+            else {
+                return Ok(None);
+            };
+            let gf = gif::Frame {
+                delay: u16::try_from(f.delay_ms.div_ceil(10)).unwrap_or(u16::MAX),
+                dispose,
+                ..gf
+            };
             enc.write_frame(&gf).map_err(|_| fail())?;
+            // The screen after this frame and its disposal.
+            std::mem::swap(&mut shown, &mut cur);
+            if dispose == gif::DisposalMethod::Background {
+                for y in rect.y0..rect.y1 {
+                    shown[y * w + rect.x0..y * w + rect.x1].fill(CLEAR);
+                }
+            }
+            match next {
+                Some(n) => (cur, cur_src) = n,
+                None => break,
+            }
         }
     }
-    Ok(out)
+    Ok(Some(out))
+}
+
+/// The GIF frame for `rect` of the target picture `cur`, drawn over `shown`:
+/// pixels equal to what is shown become the transparent index.
+fn frame_in(
+    cur: &[Px],
+    shown: &[Px],
+    w: usize,
+    rect: Rect,
+    palette: &Palette,
+    global: &Option<(Vec<u8>, u8)>,
+    need_transparent: bool,
+) -> Option<gif::Frame<'static>> {
+    let (rw, rh) = (rect.x1 - rect.x0, rect.y1 - rect.y0);
+    let pixels = |f: &mut dyn FnMut(Px, bool)| {
+        for y in rect.y0..rect.y1 {
+            for p in y * w + rect.x0..y * w + rect.x1 {
+                f(cur[p], cur[p] == shown[p]);
+            }
+        }
+    };
+    let mut indices = Vec::with_capacity(rw * rh);
+    let (local, transparent) = match (palette, global) {
+        (Palette::Exact(table) | Palette::Quantised { table, .. }, Some((_, t))) => {
+            let mut ok = true;
+            pixels(&mut |px, same| {
+                let i = if same || px == CLEAR {
+                    Some(*t)
+                } else {
+                    table.get(px)
+                };
+                ok &= i.is_some();
+                indices.push(i.unwrap_or(*t));
+            });
+            if !ok {
+                return None;
+            }
+            (None, need_transparent.then_some(*t))
+        }
+        _ => {
+            // An exact palette of the colours this rectangle writes, the
+            // transparent index after them.
+            let mut table = ColorTable::new();
+            let mut fits = true;
+            pixels(&mut |px, same| {
+                if !fits {
+                    return;
+                }
+                if same || px == CLEAR {
+                    indices.push(u8::MAX); // fixed below
+                } else if let Some(i) = table.index(px, 255) {
+                    indices.push(i);
+                } else {
+                    fits = false;
+                }
+            });
+            if fits {
+                let t = table.len as u8;
+                for i in indices.iter_mut().filter(|i| **i == u8::MAX) {
+                    *i = t;
+                }
+                // Index 255 is a colour only when the table is full, which
+                // `table.index(.., 255)` prevents.
+                let mut p = table.palette();
+                p.extend_from_slice(&[0, 0, 0]);
+                p.resize(p.len().max(6), 0);
+                (Some(p), Some(t))
+            } else {
+                // No room for a transparent index: write every pixel of the
+                // rectangle as its colour, if they are all opaque and at
+                // most 256.
+                indices.clear();
+                let mut table = ColorTable::new();
+                let mut fits = true;
+                pixels(&mut |px, _| {
+                    let i = if px == CLEAR {
+                        None
+                    } else {
+                        table.index(px, 256)
+                    };
+                    fits &= i.is_some();
+                    indices.push(i.unwrap_or(0));
+                });
+                if !fits {
+                    return None;
+                }
+                (Some(table.palette()), None)
+            }
+        }
+    };
+    Some(gif::Frame {
+        left: rect.x0 as u16,
+        top: rect.y0 as u16,
+        width: rw as u16,
+        height: rh as u16,
+        buffer: std::borrow::Cow::Owned(indices),
+        palette: local,
+        transparent,
+        ..gif::Frame::default()
+    })
 }

@@ -333,23 +333,6 @@ fn rgba_to_rgb(data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Adds an opaque alpha channel to an RGB buffer.
-fn rgb_to_rgba(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len() / 3 * 4);
-    for p in data.chunks_exact(3) {
-        out.extend_from_slice(&[p[0], p[1], p[2], 255]);
-    }
-    out
-}
-
-/// The RGBA bytes of a frame (borrowed when it already is RGBA).
-fn frame_rgba(frame: &crate::img::frame::Frame) -> std::borrow::Cow<'_, [u8]> {
-    match frame.format {
-        PixelFormat::Rgba8 => std::borrow::Cow::Borrowed(&frame.data),
-        PixelFormat::Rgb8 => std::borrow::Cow::Owned(rgb_to_rgba(&frame.data)),
-    }
-}
-
 /// The RGB bytes of a frame, alpha composited onto white (§4.3).
 fn frame_rgb_on_white(frame: &crate::img::frame::Frame) -> std::borrow::Cow<'_, [u8]> {
     match frame.format {

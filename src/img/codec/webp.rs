@@ -248,31 +248,7 @@ pub(super) fn decode(
     let mut image = if meta.animated {
         decode_animated(bytes, probe, opts.all_frames)?
     } else {
-        let img = ::webp::Decoder::new(bytes)
-            .decode()
-            .ok_or_else(Error::unsupported_format)?;
-        let (w, h) = (img.width(), img.height());
-        let format = if img.is_alpha() {
-            PixelFormat::Rgba8
-        } else {
-            PixelFormat::Rgb8
-        };
-        let data = img.to_vec();
-        let (data, format) = if format == PixelFormat::Rgba8 && !super::rgba_has_alpha(&data) {
-            (super::rgba_to_rgb(&data), PixelFormat::Rgb8)
-        } else {
-            (data, format)
-        };
-        Image {
-            frames: vec![Frame {
-                width: w,
-                height: h,
-                format,
-                data,
-                delay_ms: 0,
-            }],
-            loop_count: 0,
-        }
+        decode_still(bytes, probe, opts.min_size)?
     };
     if let Some(icc) = meta.icc {
         for f in &mut image.frames {
@@ -281,6 +257,107 @@ pub(super) fn decode(
         }
     }
     Ok(image)
+}
+
+/// The size to decode a `width × height` still at for shrink-on-load: the
+/// smallest `⌈width / 2^k⌉ × ⌈height / 2^k⌉` with both sides at least `min`
+/// (as the JPEG path picks its DCT scale). libwebp's rescaler averages
+/// areas; keeping to powers of two leaves the last (< 2×) step to the
+/// pipeline's Lanczos resize, as after a JPEG DCT-scaled decode.
+pub(super) fn scaled_size(width: u32, height: u32, min: Option<(u32, u32)>) -> (u32, u32) {
+    let Some((min_w, min_h)) = min else {
+        return (width, height);
+    };
+    let mut best = (width, height);
+    for k in 1..16 {
+        let d = 1u32 << k;
+        let (w, h) = (width.div_ceil(d), height.div_ceil(d));
+        if w < min_w.max(1) || h < min_h.max(1) {
+            break;
+        }
+        best = (w, h);
+    }
+    best
+}
+
+/// A still (VP8 or VP8L) image, decoded by libwebp straight to a smaller
+/// size when `min` allows (see [`scaled_size`]). Lossy images with alpha are
+/// always decoded at full size: libwebp rescales their colour without
+/// weighting it by alpha, which would bleed the colour of transparent
+/// pixels into the edges.
+#[allow(unsafe_code)]
+fn decode_still(bytes: &[u8], probe: &Probe, min: Option<(u32, u32)>) -> Result<Image, Error> {
+    let bad = Error::unsupported_format;
+    let mut cfg = sys::WebPDecoderConfig::new().map_err(|_| bad())?;
+    // SAFETY: `bytes` is a live slice of the given length; `cfg.input` is a
+    // plain struct libwebp fills in.
+    let status = unsafe { sys::WebPGetFeatures(bytes.as_ptr(), bytes.len(), &mut cfg.input) };
+    if status != sys::VP8StatusCode::VP8_STATUS_OK {
+        return Err(bad());
+    }
+    let (fw, fh) = (
+        u32::try_from(cfg.input.width).map_err(|_| bad())?,
+        u32::try_from(cfg.input.height).map_err(|_| bad())?,
+    );
+    if (fw, fh) != (probe.width, probe.height) {
+        return Err(bad());
+    }
+    let alpha = cfg.input.has_alpha != 0;
+    // `format` 2 is lossless (VP8L), which premultiplies before rescaling.
+    let scalable = !alpha || cfg.input.format == 2;
+    let (w, h) = if scalable {
+        scaled_size(fw, fh, min)
+    } else {
+        (fw, fh)
+    };
+    let ch = if alpha { 4 } else { 3 };
+    let stride = w as usize * ch;
+    let mut data = vec![0u8; stride * h as usize];
+    cfg.output.colorspace = if alpha {
+        sys::WEBP_CSP_MODE::MODE_RGBA
+    } else {
+        sys::WEBP_CSP_MODE::MODE_RGB
+    };
+    cfg.output.is_external_memory = 1;
+    cfg.output.u.RGBA = sys::WebPRGBABuffer {
+        rgba: data.as_mut_ptr(),
+        stride: i32::try_from(stride).map_err(|_| bad())?,
+        size: data.len(),
+    };
+    if (w, h) != (fw, fh) {
+        cfg.options.use_scaling = 1;
+        cfg.options.scaled_width = i32::try_from(w).map_err(|_| bad())?;
+        cfg.options.scaled_height = i32::try_from(h).map_err(|_| bad())?;
+    }
+    // SAFETY: the output buffer is external memory (`data`), `stride ×
+    // h` bytes as declared, alive and not otherwise borrowed during the call;
+    // libwebp writes only inside it. WebPFreeDecBuffer frees nothing libwebp
+    // did not allocate itself.
+    let status = unsafe {
+        let status = sys::WebPDecode(bytes.as_ptr(), bytes.len(), &mut cfg);
+        sys::WebPFreeDecBuffer(&mut cfg.output);
+        status
+    };
+    if status != sys::VP8StatusCode::VP8_STATUS_OK {
+        return Err(bad());
+    }
+    let (data, format) = if alpha && !super::rgba_has_alpha(&data) {
+        (super::rgba_to_rgb(&data), PixelFormat::Rgb8)
+    } else if alpha {
+        (data, PixelFormat::Rgba8)
+    } else {
+        (data, PixelFormat::Rgb8)
+    };
+    Ok(Image {
+        frames: vec![Frame {
+            width: w,
+            height: h,
+            format,
+            data,
+            delay_ms: 0,
+        }],
+        loop_count: 0,
+    })
 }
 
 /// Deletes a libwebp animation decoder when dropped.
