@@ -21,7 +21,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use redb::{ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 
-use super::{Acl, Error, ObjectInfo, ObjectMeta, ObjectType, PartInfo, Style};
+use super::{Acl, BucketInfo, Error, ObjectInfo, ObjectMeta, ObjectType, PartInfo, Style};
 
 pub(crate) const BUCKETS: TableDefinition<&str, &[u8]> = TableDefinition::new("buckets");
 pub(crate) const STATS: TableDefinition<&str, (u64, u64, u64)> = TableDefinition::new("stats");
@@ -157,6 +157,34 @@ pub(crate) struct BucketRecord {
     pub created: u64,
     /// ACL code.
     pub acl: u8,
+}
+
+impl BucketRecord {
+    /// A new bucket, now; `Acl::Default` is stored as `Private`.
+    pub(crate) fn new(acl: Acl) -> BucketRecord {
+        BucketRecord {
+            created: now_secs(),
+            acl: bucket_acl_code(acl),
+        }
+    }
+
+    /// The public description under `name`.
+    pub(crate) fn info(&self, name: &str) -> BucketInfo {
+        BucketInfo {
+            name: name.to_owned(),
+            created: from_secs(self.created),
+            acl: acl_from_u8(bucket_acl_code(acl_from_u8(self.acl))),
+        }
+    }
+}
+
+/// The stored code of a bucket ACL: a bucket has no `Default`, which means
+/// `Private`.
+pub(crate) fn bucket_acl_code(acl: Acl) -> u8 {
+    match acl {
+        Acl::Default => acl_to_u8(Acl::Private),
+        a => acl_to_u8(a),
+    }
 }
 
 /// Stored form of [`ObjectMeta`].

@@ -11,7 +11,7 @@ mod multipart;
 
 use super::blob::{join_error, Blobs, PlacedBlob};
 use super::index::{
-    self, acl_from_u8, acl_to_u8, adjust_stats, bucket_exists_w, decode, encode, hex_upper,
+    self, acl_to_u8, adjust_stats, bucket_acl_code, bucket_exists_w, decode, encode, hex_upper,
     now_secs, object_key, BucketRecord, ObjectRecord, StyleRecord, BLOBS, BUCKETS, OBJECTS, PARTS,
     STATS, STYLES, UPLOADS,
 };
@@ -203,15 +203,7 @@ impl LocalStore {
     ///
     /// `Acl::Default` is stored as `Private`.
     pub fn create_bucket(&self, name: &str, acl: Acl) -> Result<BucketInfo> {
-        let acl = if acl == Acl::Default {
-            Acl::Private
-        } else {
-            acl
-        };
-        let rec = BucketRecord {
-            created: now_secs(),
-            acl: acl_to_u8(acl),
-        };
+        let rec = BucketRecord::new(acl);
         let txn = self.inner.db.begin_write()?;
         {
             let mut buckets = txn.open_table(BUCKETS)?;
@@ -222,11 +214,7 @@ impl LocalStore {
             txn.open_table(STATS)?.insert(name, (0, 0, 0))?;
         }
         txn.commit()?;
-        Ok(BucketInfo {
-            name: name.to_owned(),
-            created: index::from_secs(rec.created),
-            acl,
-        })
+        Ok(rec.info(name))
     }
 
     /// Deletes an empty bucket with its styles.
@@ -283,7 +271,7 @@ impl LocalStore {
             Some(g) => decode(g.value())?,
             None => return Err(Error::NoSuchBucket),
         };
-        Ok(bucket_info(name, &rec))
+        Ok(rec.info(name))
     }
 
     /// Buckets with names starting with `prefix` and greater than `marker`,
@@ -314,18 +302,13 @@ impl LocalStore {
                 truncated = true;
                 break;
             }
-            out.push(bucket_info(name, &decode(v.value())?));
+            out.push(decode::<BucketRecord>(v.value())?.info(name));
         }
         Ok((out, truncated))
     }
 
     /// Sets a bucket's ACL (`Acl::Default` means `Private`).
     pub fn set_bucket_acl(&self, name: &str, acl: Acl) -> Result<()> {
-        let acl = if acl == Acl::Default {
-            Acl::Private
-        } else {
-            acl
-        };
         let txn = self.inner.db.begin_write()?;
         {
             let mut buckets = txn.open_table(BUCKETS)?;
@@ -333,7 +316,7 @@ impl LocalStore {
                 Some(g) => decode(g.value())?,
                 None => return Err(Error::NoSuchBucket),
             };
-            rec.acl = acl_to_u8(acl);
+            rec.acl = bucket_acl_code(acl);
             buckets.insert(name, encode(&rec)?.as_slice())?;
         }
         txn.commit()?;
@@ -790,17 +773,5 @@ impl LocalStore {
         txn.open_table(STYLES)?.remove((bucket, name))?;
         txn.commit()?;
         Ok(())
-    }
-}
-
-fn bucket_info(name: &str, rec: &BucketRecord) -> BucketInfo {
-    let acl = match acl_from_u8(rec.acl) {
-        Acl::Default => Acl::Private,
-        a => a,
-    };
-    BucketInfo {
-        name: name.to_owned(),
-        created: index::from_secs(rec.created),
-        acl,
     }
 }

@@ -40,8 +40,8 @@ mod keys;
 
 use super::blob::{new_id, Hasher, Summary};
 use super::index::{
-    acl_from_u8, acl_to_u8, from_secs, hex_upper, now_millis, now_secs, type_to_u8, MetaRecord,
-    ObjectRecord, PartRecord, StyleRecord, UploadRecord,
+    acl_to_u8, bucket_acl_code, hex_upper, now_millis, now_secs, type_to_u8, BucketRecord,
+    MetaRecord, ObjectRecord, PartRecord, StyleRecord, UploadRecord,
 };
 use super::rules::{
     check_part_number, choose_parts, forbid_check, list_page, new_upload_id, page_uploads,
@@ -141,10 +141,9 @@ fn backend(e: object_store::Error) -> Error {
 /// Stored form of a bucket: what S3 cannot hold natively.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct BucketDoc {
-    /// Creation, seconds since the epoch.
-    created: u64,
-    /// ACL code.
-    acl: u8,
+    /// Creation time and ACL, as the local index stores them.
+    #[serde(flatten)]
+    rec: BucketRecord,
     /// Styles by name.
     #[serde(default)]
     styles: BTreeMap<String, StyleRecord>,
@@ -170,9 +169,8 @@ struct PendingBlob {
 }
 
 impl PendingBlob {
-    fn keep(mut self) -> String {
+    fn keep(mut self) {
         self.armed = false;
-        std::mem::take(&mut self.id)
     }
 }
 
@@ -185,23 +183,44 @@ impl Drop for PendingBlob {
     }
 }
 
-fn bucket_info(name: &str, doc: &BucketDoc) -> BucketInfo {
-    let acl = match acl_from_u8(doc.acl) {
-        Acl::Default => Acl::Private,
-        a => a,
-    };
-    BucketInfo {
-        name: name.to_owned(),
-        created: from_secs(doc.created),
-        acl,
-    }
+/// A blob being written: bytes go through the digests into a buffered
+/// upload (one PUT when small, S3 multipart beyond [`WRITE_BUFFER`]).
+struct BlobSink {
+    pending: PendingBlob,
+    w: BufWriter,
+    hasher: Hasher,
 }
 
-fn no_default(acl: Acl) -> Acl {
-    if acl == Acl::Default {
-        Acl::Private
-    } else {
-        acl
+impl BlobSink {
+    async fn write(&mut self, chunk: &[u8]) -> Result<()> {
+        self.hasher.update(chunk);
+        self.w.write_all(chunk).await?;
+        Ok(())
+    }
+
+    /// Appends `len` bytes of `src` from `start`.
+    async fn copy_from(&mut self, src: BlobRef, start: u64, len: u64) -> Result<()> {
+        let before = self.hasher.size();
+        let mut s = src.stream(start, len).await?;
+        while let Some(chunk) = s.try_next().await? {
+            self.write(&chunk).await?;
+        }
+        if self.hasher.size() - before != len {
+            return Err(Error::Backend("a blob was shorter than its record".into()));
+        }
+        Ok(())
+    }
+
+    /// Completes the upload; the blob is removed unless its
+    /// [`PendingBlob`] is kept.
+    async fn finish(mut self) -> Result<(PendingBlob, Summary)> {
+        self.w.shutdown().await?;
+        Ok((self.pending, self.hasher.finish()))
+    }
+
+    /// Drops the upload and the blob.
+    async fn abort(mut self) {
+        let _ = self.w.abort().await;
     }
 }
 
@@ -373,6 +392,32 @@ impl S3Store {
         }
     }
 
+    /// Replaces the record at `path` with a conditional PUT: `next` maps
+    /// the current record (`None` when there is none) to the new one, or
+    /// refuses. When another writer won in between, `next` runs again on
+    /// what that writer stored. Returns the new record and the one it
+    /// replaced.
+    async fn swap<T: Serialize + for<'de> Deserialize<'de>>(
+        &self,
+        path: &Path,
+        mut next: impl FnMut(Option<&T>) -> Result<T>,
+    ) -> Result<(T, Option<T>)> {
+        for _ in 0..CAS_RETRIES {
+            let cur = self.get_json::<T>(path).await?;
+            let new = next(cur.as_ref().map(|(r, _)| r))?;
+            let (mode, old) = match cur {
+                Some((old, v)) => (PutMode::Update(v), Some(old)),
+                None => (PutMode::Create, None),
+            };
+            if self.put_json(path, &new, mode).await? {
+                return Ok((new, old));
+            }
+        }
+        Err(Error::Backend(format!(
+            "too many concurrent writes of {path}"
+        )))
+    }
+
     /// Every path under `dir`, in order.
     async fn list_all(&self, dir: &Path) -> Result<Vec<Path>> {
         self.inner
@@ -410,6 +455,30 @@ impl S3Store {
 
     // ---- blobs --------------------------------------------------------------
 
+    /// The bytes of blob `id`.
+    fn blob_ref(&self, id: &str) -> Result<BlobRef> {
+        Ok(BlobRef {
+            os: self.inner.os.clone(),
+            path: self.blob_path(id)?,
+        })
+    }
+
+    /// A new, empty blob to write into.
+    fn blob_sink(&self, with_md5: bool) -> Result<BlobSink> {
+        let id = new_id();
+        let w = BufWriter::with_capacity(self.inner.os.clone(), self.blob_path(&id)?, WRITE_BUFFER)
+            .with_max_concurrency(WRITE_CONCURRENCY);
+        Ok(BlobSink {
+            pending: PendingBlob {
+                id,
+                store: self.clone(),
+                armed: true,
+            },
+            w,
+            hasher: Hasher::new(with_md5),
+        })
+    }
+
     /// Streams `prefix` (an existing blob and its length; for appends) and
     /// then `body` into a new blob, checking `opts` on the way.
     ///
@@ -422,36 +491,14 @@ impl S3Store {
         opts: &WriteOptions,
     ) -> Result<(PendingBlob, Summary, [u8; 16])> {
         use md5::{Digest as _, Md5};
-        let id = new_id();
-        let path = self.blob_path(&id)?;
-        let pending = PendingBlob {
-            id,
-            store: self.clone(),
-            armed: true,
-        };
-        let mut w = BufWriter::with_capacity(self.inner.os.clone(), path, WRITE_BUFFER)
-            .with_max_concurrency(WRITE_CONCURRENCY);
-        let whole_md5 = prefix.is_some();
-        let mut hasher = Hasher::new(whole_md5);
+        let mut sink = self.blob_sink(prefix.is_some())?;
         let mut body_md5 = Md5::new();
         let result: Result<()> = async {
             if let Some((old, len)) = prefix {
                 if len > opts.max_size {
                     return Err(Error::EntityTooLarge);
                 }
-                let mut s = BlobRef {
-                    os: self.inner.os.clone(),
-                    path: self.blob_path(&old)?,
-                }
-                .stream(0, len)
-                .await?;
-                while let Some(chunk) = s.try_next().await? {
-                    hasher.update(&chunk);
-                    w.write_all(&chunk).await?;
-                }
-                if hasher.size() != len {
-                    return Err(Error::Backend("a blob was shorter than its record".into()));
-                }
+                sink.copy_from(self.blob_ref(&old)?, 0, len).await?;
             }
             let mut buf = vec![0u8; BODY_CHUNK];
             loop {
@@ -459,30 +506,28 @@ impl S3Store {
                 if n == 0 {
                     break;
                 }
-                if hasher.size() + n as u64 > opts.max_size {
+                if sink.hasher.size() + n as u64 > opts.max_size {
                     return Err(Error::EntityTooLarge);
                 }
-                let chunk = &buf[..n];
-                hasher.update(chunk);
-                body_md5.update(chunk);
-                w.write_all(chunk).await?;
+                body_md5.update(&buf[..n]);
+                sink.write(&buf[..n]).await?;
             }
             Ok(())
         }
         .await;
         if let Err(e) = result {
-            let _ = w.abort().await;
+            sink.abort().await;
             return Err(e);
         }
         let body_md5: [u8; 16] = body_md5.finalize().into();
-        if let Some(expected) = opts.expected_md5 {
-            if expected != body_md5 {
-                let _ = w.abort().await;
-                return Err(Error::InvalidDigest);
-            }
+        if opts
+            .expected_md5
+            .is_some_and(|expected| expected != body_md5)
+        {
+            sink.abort().await;
+            return Err(Error::InvalidDigest);
         }
-        w.shutdown().await?;
-        let mut summary = hasher.finish();
+        let (pending, mut summary) = sink.finish().await?;
         summary.md5.get_or_insert(body_md5);
         Ok((pending, summary, body_md5))
     }
@@ -493,42 +538,19 @@ impl S3Store {
         sources: Vec<(String, u64, u64)>,
         with_md5: bool,
     ) -> Result<(PendingBlob, Summary)> {
-        let id = new_id();
-        let path = self.blob_path(&id)?;
-        let pending = PendingBlob {
-            id,
-            store: self.clone(),
-            armed: true,
-        };
-        let mut w = BufWriter::with_capacity(self.inner.os.clone(), path, WRITE_BUFFER)
-            .with_max_concurrency(WRITE_CONCURRENCY);
-        let mut hasher = Hasher::new(with_md5);
+        let mut sink = self.blob_sink(with_md5)?;
         let result: Result<()> = async {
             for (src, start, len) in sources {
-                let before = hasher.size();
-                let mut s = BlobRef {
-                    os: self.inner.os.clone(),
-                    path: self.blob_path(&src)?,
-                }
-                .stream(start, len)
-                .await?;
-                while let Some(chunk) = s.try_next().await? {
-                    hasher.update(&chunk);
-                    w.write_all(&chunk).await?;
-                }
-                if hasher.size() - before != len {
-                    return Err(Error::Backend("a blob was shorter than its record".into()));
-                }
+                sink.copy_from(self.blob_ref(&src)?, start, len).await?;
             }
             Ok(())
         }
         .await;
         if let Err(e) = result {
-            let _ = w.abort().await;
+            sink.abort().await;
             return Err(e);
         }
-        w.shutdown().await?;
-        Ok((pending, hasher.finish()))
+        sink.finish().await
     }
 
     // ---- buckets ------------------------------------------------------------
@@ -545,24 +567,19 @@ impl S3Store {
         name: &str,
         mut f: impl FnMut(&mut BucketDoc) -> Result<()>,
     ) -> Result<()> {
-        let path = self.bucket_path(name)?;
-        for _ in 0..CAS_RETRIES {
-            let (mut doc, version) = self.load_bucket(name).await?;
+        self.swap(&self.bucket_path(name)?, |cur: Option<&BucketDoc>| {
+            let mut doc = cur.cloned().ok_or(Error::NoSuchBucket)?;
             f(&mut doc)?;
-            if self.put_json(&path, &doc, PutMode::Update(version)).await? {
-                return Ok(());
-            }
-        }
-        Err(Error::Backend(
-            "too many concurrent updates of one bucket".into(),
-        ))
+            Ok(doc)
+        })
+        .await
+        .map(|_| ())
     }
 
     /// Creates a bucket (`BucketAlreadyExists` if it exists).
     pub async fn create_bucket(&self, name: &str, acl: Acl) -> Result<BucketInfo> {
         let doc = BucketDoc {
-            created: now_secs(),
-            acl: acl_to_u8(no_default(acl)),
+            rec: BucketRecord::new(acl),
             styles: BTreeMap::new(),
         };
         if !self
@@ -571,7 +588,7 @@ impl S3Store {
         {
             return Err(Error::BucketAlreadyExists);
         }
-        Ok(bucket_info(name, &doc))
+        Ok(doc.rec.info(name))
     }
 
     /// Deletes an empty bucket with its styles.
@@ -589,7 +606,7 @@ impl S3Store {
     /// Looks a bucket up (`NoSuchBucket`).
     pub async fn bucket(&self, name: &str) -> Result<BucketInfo> {
         let (doc, _) = self.load_bucket(name).await?;
-        Ok(bucket_info(name, &doc))
+        Ok(doc.rec.info(name))
     }
 
     /// Buckets with names starting with `prefix` and greater than `marker`.
@@ -616,16 +633,16 @@ impl S3Store {
         let out = names
             .iter()
             .zip(docs)
-            .filter_map(|(n, d)| d.map(|(doc, _)| bucket_info(n, &doc)))
+            .filter_map(|(n, d)| d.map(|(doc, _)| doc.rec.info(n)))
             .collect();
         Ok((out, truncated))
     }
 
     /// Sets a bucket's ACL.
     pub async fn set_bucket_acl(&self, name: &str, acl: Acl) -> Result<()> {
-        let code = acl_to_u8(no_default(acl));
+        let code = bucket_acl_code(acl);
         self.update_bucket(name, |d| {
-            d.acl = code;
+            d.rec.acl = code;
             Ok(())
         })
         .await
@@ -675,7 +692,7 @@ impl S3Store {
         }
     }
 
-    /// Swaps in `rec` as the object (bucket, key) with a conditional PUT.
+    /// Swaps in `rec` as the object (bucket, key).
     ///
     /// `check` sees the current record and may refuse (it runs again when
     /// another writer won the race). On success the new blob is kept and
@@ -685,32 +702,21 @@ impl S3Store {
         bucket: &str,
         key: &str,
         rec: &ObjectRecord,
-        pending: Option<PendingBlob>,
+        pending: PendingBlob,
         check: impl Fn(Option<&ObjectRecord>) -> Result<()>,
     ) -> Result<()> {
         let path = self.object_path(bucket, key)?;
-        for _ in 0..CAS_RETRIES {
-            let cur = self.get_json::<ObjectRecord>(&path).await?;
-            check(cur.as_ref().map(|(r, _)| r))?;
-            let (mode, old) = match cur {
-                Some((old, v)) => (PutMode::Update(v), Some(old)),
-                None => (PutMode::Create, None),
-            };
-            if self.put_json(&path, rec, mode).await? {
-                if let Some(p) = pending {
-                    p.keep();
-                }
-                if let Some(o) = old {
-                    if o.blob != rec.blob {
-                        self.retire(o.blob);
-                    }
-                }
-                return Ok(());
-            }
+        let (_, old) = self
+            .swap(&path, |cur| {
+                check(cur)?;
+                Ok(rec.clone())
+            })
+            .await?;
+        pending.keep();
+        if let Some(o) = old.filter(|o| o.blob != rec.blob) {
+            self.retire(o.blob);
         }
-        Err(Error::Backend(
-            "too many concurrent writes of one key".into(),
-        ))
+        Ok(())
     }
 
     /// Writes an object from a body stream.
@@ -741,10 +747,8 @@ impl S3Store {
             meta: meta.into(),
         };
         let forbid = opts.forbid_overwrite;
-        self.commit_object(bucket, key, &rec, Some(pending), |old| {
-            forbid_check(forbid, old)
-        })
-        .await?;
+        self.commit_object(bucket, key, &rec, pending, |old| forbid_check(forbid, old))
+            .await?;
         Ok(rec.info(key))
     }
 
@@ -756,10 +760,7 @@ impl S3Store {
     /// Opens an object for reading.
     pub async fn open_object(&self, bucket: &str, key: &str) -> Result<(ObjectInfo, BlobRef)> {
         let (rec, _) = self.read_object(bucket, key).await?;
-        let blob = BlobRef {
-            os: self.inner.os.clone(),
-            path: self.blob_path(&rec.blob)?,
-        };
+        let blob = self.blob_ref(&rec.blob)?;
         Ok((rec.info(key), blob))
     }
 
@@ -782,16 +783,21 @@ impl S3Store {
         f: impl Fn(&mut ObjectRecord) -> Result<()>,
     ) -> Result<ObjectRecord> {
         let path = self.object_path(bucket, key)?;
-        for _ in 0..CAS_RETRIES {
-            let (mut rec, version) = self.read_object(bucket, key).await?;
-            f(&mut rec)?;
-            if self.put_json(&path, &rec, PutMode::Update(version)).await? {
-                return Ok(rec);
+        let swapped = self
+            .swap(&path, |cur: Option<&ObjectRecord>| {
+                let mut rec = cur.cloned().ok_or(Error::NoSuchKey)?;
+                f(&mut rec)?;
+                Ok(rec)
+            })
+            .await;
+        match swapped {
+            Ok((rec, _)) => Ok(rec),
+            Err(Error::NoSuchKey) => {
+                self.load_bucket(bucket).await?;
+                Err(Error::NoSuchKey)
             }
+            Err(e) => Err(e),
         }
-        Err(Error::Backend(
-            "too many concurrent writes of one key".into(),
-        ))
     }
 
     /// Copies an object (possibly onto itself).
@@ -876,7 +882,7 @@ impl S3Store {
             meta: new_meta.unwrap_or(src.meta),
         };
         let forbid = opts.forbid_overwrite;
-        self.commit_object(dst_bucket, dst_key, &rec, Some(pending), |old| {
+        self.commit_object(dst_bucket, dst_key, &rec, pending, |old| {
             forbid_check(forbid, old)
         })
         .await?;
@@ -935,7 +941,7 @@ impl S3Store {
             acl,
             meta,
         };
-        self.commit_object(bucket, key, &rec, Some(pending), |cur| match cur {
+        self.commit_object(bucket, key, &rec, pending, |cur| match cur {
             c if c.map(|c| &c.blob) == expected.as_ref() => Ok(()),
             Some(c) if c.object_type() != ObjectType::Appendable => Err(Error::ObjectNotAppendable),
             Some(c) => Err(Error::PositionNotEqualToLength {
@@ -1166,23 +1172,12 @@ impl S3Store {
         pending: PendingBlob,
     ) -> Result<()> {
         let path = self.part_path(upload_id, n)?;
-        for _ in 0..CAS_RETRIES {
-            let cur = self.get_json::<PartRecord>(&path).await?;
-            let (mode, old) = match cur {
-                Some((old, v)) => (PutMode::Update(v), Some(old)),
-                None => (PutMode::Create, None),
-            };
-            if self.put_json(&path, rec, mode).await? {
-                pending.keep();
-                if let Some(o) = old {
-                    self.retire(o.blob);
-                }
-                return Ok(());
-            }
+        let (_, old) = self.swap(&path, |_| Ok(rec.clone())).await?;
+        pending.keep();
+        if let Some(o) = old {
+            self.retire(o.blob);
         }
-        Err(Error::Backend(
-            "too many concurrent uploads of one part".into(),
-        ))
+        Ok(())
     }
 
     /// Stores (or replaces) one part.
@@ -1316,10 +1311,8 @@ impl S3Store {
         // The upload must still exist when the object appears.
         self.read_upload(bucket, key, upload_id).await?;
         let forbid = opts.forbid_overwrite;
-        self.commit_object(bucket, key, &rec, Some(pending), |old| {
-            forbid_check(forbid, old)
-        })
-        .await?;
+        self.commit_object(bucket, key, &rec, pending, |old| forbid_check(forbid, old))
+            .await?;
         self.drop_upload(bucket, upload_id).await?;
         Ok(rec.info(key))
     }
