@@ -144,15 +144,19 @@ async fn source_info(ctx: &Ctx, bucket: &str, key: &str) -> ApiResult<ObjectInfo
 }
 
 /// Reads and processes a source object through the result cache; returns
-/// the source's description and the output.
+/// the source's description and the output. `checked` is the source as
+/// [`source_info`] already returned it to the caller (not looked up again).
 async fn render(
     ctx: &Ctx,
     bucket: &str,
     key: &str,
     process: &str,
+    checked: Option<&ObjectInfo>,
 ) -> ApiResult<(ObjectInfo, Arc<Rendered>)> {
     check_length(process)?;
-    source_info(ctx, bucket, key).await?;
+    if checked.is_none() {
+        source_info(ctx, bucket, key).await?;
+    }
     let limits = ctx.state.config.limits();
     let resources =
         StoreResources::load(&ctx.state.store, bucket, process, limits.max_source_bytes).await?;
@@ -277,7 +281,7 @@ async fn get_processed(
     )? {
         return Ok(r);
     }
-    let (info, out) = render(ctx, &bucket, &key, process).await?;
+    let (info, out) = render(ctx, &bucket, &key, process, Some(&head)).await?;
     image_response(ctx, &info, &out)
 }
 
@@ -302,7 +306,7 @@ pub async fn post(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>> {
     let decoded = decode_process(raw)?;
     let (process, saveas) = img::plan::split_saveas(&decoded);
     let Some(args) = saveas else {
-        let (info, out) = render(ctx, &bucket, &key, process).await?;
+        let (info, out) = render(ctx, &bucket, &key, process, None).await?;
         return image_response(ctx, &info, &out);
     };
     let save = img::plan::saveas::parse_saveas(args)?;
@@ -325,7 +329,7 @@ pub async fn post(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>> {
             .map(|i| i.acl);
         ctx.check_write(tb.acl, object_acl)?;
     }
-    let (_, out) = render(ctx, &bucket, &key, process).await?;
+    let (_, out) = render(ctx, &bucket, &key, process, None).await?;
     if out.content_type == "application/json" {
         return Err(OssError::with_message(
             OssErrorCode::InvalidArgument,
