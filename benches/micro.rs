@@ -60,6 +60,25 @@ fn fixture(name: &str) -> Result<Vec<u8>, std::io::Error> {
     std::fs::read(path)
 }
 
+/// libjpeg-turbo's 1/8-scale RGB decode.
+fn turbojpeg_eighth(jpeg: &[u8]) -> Result<Vec<u8>, turbojpeg::Error> {
+    let mut d = turbojpeg::Decompressor::new()?;
+    let header = d.read_header(jpeg)?;
+    let f = turbojpeg::ScalingFactor::ONE_EIGHTH;
+    d.set_scaling_factor(f)?;
+    let out = header.scaled(f);
+    let mut rgb = vec![0u8; out.width * out.height * 3];
+    let img = turbojpeg::Image {
+        pixels: &mut rgb[..],
+        width: out.width,
+        pitch: out.width * 3,
+        height: out.height,
+        format: turbojpeg::PixelFormat::RGB,
+    };
+    d.decompress(jpeg, img)?;
+    Ok(rgb)
+}
+
 fn size(image: &Image) -> String {
     let f = &image.frames[0];
     format!("{}x{} x{} frames", f.width, f.height, image.frames.len())
@@ -99,6 +118,12 @@ fn main() -> BenchResult {
             codec::decode(&jpeg, &probe, &opts)
         });
     }
+
+    // The same 1/8 decode through libjpeg-turbo alone (what the DC-only
+    // decoder replaces, with identical pixels).
+    r.run("decode/jpeg-12mp/1/8-libjpeg-turbo", "500x375", || {
+        turbojpeg_eighth(&jpeg)
+    });
 
     // 2. Resize a full 12 MP RGB frame to 200 px wide (Lanczos-3).
     let full = codec::decode(&jpeg, &probe, &DecodeOptions::default())?;

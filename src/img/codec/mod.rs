@@ -11,6 +11,7 @@ mod gif;
 mod heif;
 mod info;
 mod jpeg;
+mod jpeg_dc;
 mod png;
 mod webp;
 
