@@ -468,12 +468,28 @@ mod tests {
     #[test]
     fn resize_in_the_pipeline_uses_the_thumbnail_transparently() {
         let limits = Limits::default();
-        for name in ["thumb.heic", "thumb.avif", "thumb-rot-both.heic"] {
+        for name in [
+            "thumb.heic",
+            "thumb.avif",
+            "thumb-rot-both.heic",
+            "thumb-rot-primary.heic",
+        ] {
             let bytes = fixture(name);
+            // What the pipeline asks the decoder for, and what it gets.
+            let plan = crate::img::plan::parse("image/resize,w_100", &NoResources).unwrap();
+            let h = probe(&bytes).unwrap();
+            let min = crate::img::pipeline::shrink_target(&plan, (h.width, h.height), false);
+            let decoded = size(&decode_at(&bytes, min));
+            let expect_decoded = match name {
+                "thumb-rot-primary.heic" => (300, 480),
+                "thumb-rot-both.heic" => (100, 160),
+                _ => (160, 100),
+            };
+            assert_eq!(decoded, expect_decoded, "{name} with {min:?}");
             let out = crate::img::process(&bytes, "image/resize,w_100", &NoResources, &limits)
                 .expect("processes");
             let back = crate::img::codec::probe(&out.bytes, &limits).unwrap();
-            let want = if name == "thumb-rot-both.heic" {
+            let want = if name.starts_with("thumb-rot") {
                 (100, 160)
             } else {
                 (100, 63)
