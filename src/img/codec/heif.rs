@@ -466,6 +466,34 @@ mod tests {
     }
 
     #[test]
+    fn corrupted_headers_never_panic_in_decode() {
+        let opts = DecodeOptions {
+            min_size: Some((90, 55)),
+            all_frames: false,
+        };
+        for name in ["thumb.avif", "thumb-multi.heic"] {
+            let orig = fixture(name);
+            let meta_end = orig.windows(4).position(|w| w == b"mdat").unwrap();
+            let mut state = 0x2545_F491_4F6C_DD1Du64;
+            for _ in 0..60 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let mut bytes = orig.clone();
+                let at = (state >> 16) as usize % meta_end;
+                bytes[at] ^= (state >> 48) as u8 | 1;
+                if let Ok(image) = decode(&bytes, &opts) {
+                    let f = &image.frames[0];
+                    assert_eq!(
+                        f.data.len(),
+                        (f.width * f.height) as usize * f.format.channels()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn resize_in_the_pipeline_uses_the_thumbnail_transparently() {
         let limits = Limits::default();
         for name in [
