@@ -634,6 +634,71 @@ mod tests {
         assert!(!Meta::parse(&bytes).unwrap().thumbnail_matches(2));
     }
 
+    /// A hand-built structure: item 1 (`primary_type`) is the primary, item
+    /// 3 (`hvc1`) its thumbnail, item 2 (`hvc1`) a tile of item 1 when it is
+    /// a grid. Properties: 1 `ispe` 400×300, 2 `ispe` 200×150, 3 `irot` 1,
+    /// 4 `clap`, 5 `ispe` 400×300 for the tile.
+    fn synthetic<'a>(primary_type: &[u8; 4], assoc: Vec<(u32, Vec<u16>)>) -> Meta<'a> {
+        const ISPE_400: &[u8] = &[0, 0, 0, 0, 0, 0, 1, 144, 0, 0, 1, 44];
+        const ISPE_200: &[u8] = &[0, 0, 0, 0, 0, 0, 0, 200, 0, 0, 0, 150];
+        let prop = |kind: &[u8; 4], body: &'a [u8]| Prop { kind: *kind, body };
+        Meta {
+            primary: 1,
+            items: vec![(1, *primary_type), (2, *b"hvc1"), (3, *b"hvc1")],
+            refs: vec![
+                Ref {
+                    kind: *b"dimg",
+                    from: 1,
+                    to: vec![2],
+                },
+                Ref {
+                    kind: *b"thmb",
+                    from: 3,
+                    to: vec![1],
+                },
+            ],
+            props: vec![
+                prop(b"ispe", ISPE_400),
+                prop(b"ispe", ISPE_200),
+                prop(b"irot", &[1]),
+                prop(b"clap", &[0; 32]),
+                prop(b"ispe", ISPE_400),
+            ],
+            assoc,
+        }
+    }
+
+    #[test]
+    fn grids_and_other_derived_primaries() {
+        let plain = || vec![(1, vec![1]), (2, vec![5]), (3, vec![2])];
+        assert!(synthetic(b"hvc1", plain()).thumbnail_matches(3));
+        assert!(synthetic(b"grid", plain()).thumbnail_matches(3));
+        // Derived images whose transforms this module does not follow.
+        for kind in [b"iden", b"iovl", b"tmap", b"mime"] {
+            assert!(!synthetic(kind, plain()).thumbnail_matches(3), "{kind:?}");
+        }
+        // A grid tile with a rotation of its own.
+        let rotated_tile = vec![(1, vec![1]), (2, vec![5, 3]), (3, vec![2])];
+        assert!(synthetic(b"hvc1", rotated_tile.clone()).thumbnail_matches(3));
+        assert!(!synthetic(b"grid", rotated_tile).thumbnail_matches(3));
+        // Rotation on both: fine; on one: not.
+        let both = vec![(1, vec![1, 3]), (3, vec![2, 3])];
+        assert!(synthetic(b"hvc1", both).thumbnail_matches(3));
+        let one = vec![(1, vec![1, 3]), (3, vec![2])];
+        assert!(!synthetic(b"hvc1", one).thumbnail_matches(3));
+        // clap anywhere, even on both.
+        let clap = vec![(1, vec![1, 4]), (3, vec![2, 4])];
+        assert!(!synthetic(b"hvc1", clap).thumbnail_matches(3));
+        // No ispe on the thumbnail, or two.
+        assert!(!synthetic(b"hvc1", vec![(1, vec![1]), (3, vec![])]).thumbnail_matches(3));
+        let two = vec![(1, vec![1]), (3, vec![2, 2])];
+        assert!(!synthetic(b"hvc1", two).thumbnail_matches(3));
+        // Not a thumbnail of the primary, or the primary itself.
+        assert!(!synthetic(b"hvc1", plain()).thumbnail_matches(2));
+        assert!(!synthetic(b"hvc1", plain()).thumbnail_matches(1));
+        assert!(!synthetic(b"hvc1", plain()).thumbnail_matches(7));
+    }
+
     #[test]
     fn aspect_rule() {
         assert!(same_aspect((480, 300), (160, 100)));
