@@ -1,6 +1,7 @@
 //! Micro-benchmarks of the image pipeline's parts (plain harness, no criterion):
 //! JPEG decode full vs DCT-scaled, Lanczos-3 resize, encode per format, GIF
-//! animation encode, WebP decode full vs scaled, and the whole
+//! animation encode, WebP decode full vs scaled, HEIC/AVIF decode full vs
+//! embedded thumbnail, and the whole
 //! `image/resize,w_200/quality,Q_85` pipeline on a 12 MP JPEG.
 //!
 //! `cargo bench --bench micro [FILTER]`; `OSSIMG_BENCH_ITERS=N` sets the number
@@ -273,6 +274,25 @@ fn main() -> BenchResult {
                 )
             },
         );
+    }
+
+    // 5b. HEIC/AVIF decode: full vs the embedded thumbnail (shrink-on-load
+    //     picks the 160×100 thumbnail item of the 480×300 fixtures).
+    if r.wanted("heif") {
+        for name in ["thumb.heic", "thumb.avif"] {
+            let bytes = fixture(name)?;
+            let hp = codec::probe(&bytes, &limits)?;
+            for (label, min_size) in [("full", None), ("thumbnail", Some((150, 90)))] {
+                let opts = DecodeOptions {
+                    min_size,
+                    all_frames: false,
+                };
+                let got = codec::decode(&bytes, &hp, &opts)?;
+                r.run(&format!("decode/heif-{name}/{label}"), &size(&got), || {
+                    codec::decode(&bytes, &hp, &opts)
+                });
+            }
+        }
     }
 
     // 6. The whole P1 pipeline, and the same work with a forced full decode.

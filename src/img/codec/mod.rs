@@ -9,6 +9,7 @@ mod bmp_tiff;
 mod color;
 mod gif;
 mod heif;
+mod heif_boxes;
 mod info;
 mod jpeg;
 mod jpeg_dc;
@@ -220,7 +221,7 @@ fn decode_inner(bytes: &[u8], probe: &Probe, opts: &DecodeOptions) -> Result<Ima
         Format::Gif => gif::decode(bytes, probe, opts)?,
         Format::Webp => webp::decode(bytes, probe, opts)?,
         Format::Bmp | Format::Tiff => bmp_tiff::decode(bytes, probe)?,
-        Format::Heic | Format::Avif => heif::decode(bytes)?,
+        Format::Heic | Format::Avif => heif::decode(bytes, opts)?,
     };
     if image.frames.is_empty()
         || image.frames.iter().any(|f| {
