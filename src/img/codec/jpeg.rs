@@ -15,8 +15,6 @@ pub(super) struct Meta<'a> {
     pub width: u32,
     pub height: u32,
     pub components: u8,
-    /// Quantisation table selector of each component.
-    pub component_tables: Vec<u8>,
     /// TIFF data of the first APP1 `Exif` segment.
     pub exif: Option<&'a [u8]>,
     /// JFIF density: units, x, y.
@@ -114,7 +112,6 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Meta<'_>, Error> {
                 m.components = seg[5];
                 for c in 0..usize::from(m.components) {
                     if let Some(&[id, hv, tq]) = seg.get(6 + c * 3..9 + c * 3) {
-                        m.component_tables.push(tq & 3);
                         m.frame.push(FrameComponent {
                             id,
                             h: hv >> 4,
@@ -254,12 +251,12 @@ fn scaled(base: u16, q: u32) -> u32 {
 /// Like ImageMagick's estimate this is exact for files written by libjpeg
 /// and its descendants, and a close approximation for others.
 pub(super) fn estimate_quality(m: &Meta<'_>) -> Option<u8> {
-    let luma_slot = usize::from(*m.component_tables.first()?);
+    let luma_slot = usize::from(m.frame.first()?.tq & 3);
     let luma = m.qtables.get(luma_slot)?.as_ref()?;
     let chroma = m
-        .component_tables
+        .frame
         .get(1)
-        .and_then(|&s| m.qtables.get(usize::from(s)))
+        .and_then(|c| m.qtables.get(usize::from(c.tq & 3)))
         .and_then(|t| t.as_ref())
         .filter(|_| m.components >= 3);
     let mut best = (u64::MAX, 100u32);

@@ -587,17 +587,12 @@ pub(super) fn decode_eighth(bytes: &[u8], meta: &Meta<'_>) -> Option<(usize, usi
         return Some((ow, oh, rgb));
     }
     let planes: Vec<&Component> = order.iter().map(|&s| &comps[s]).collect();
+    // Whole factors: `h·ssize` divides `hmax` (both sides are 1 or 2, and
+    // `ssize` is 2 only when `2h` divides `hmax`); likewise vertically.
     let upsample: Vec<(usize, usize)> = planes
         .iter()
         .map(|c| (hmax / (c.h * c.ssize), vmax / (c.v * c.ssize)))
         .collect();
-    if upsample
-        .iter()
-        .zip(&planes)
-        .any(|(&(fx, fy), c)| fx * c.h * c.ssize != hmax || fy * c.v * c.ssize != vmax)
-    {
-        return None;
-    }
     let conv = YccTables::new();
     for (y, row) in rgb.chunks_exact_mut(ow * 3).enumerate() {
         let line = |i: usize| {
