@@ -316,6 +316,25 @@ pub(super) fn tj_result(r: Result<(), turbojpeg::Error>) -> Result<(), Error> {
     }
 }
 
+/// Decompresses at the scale set on `d` into `format` pixels of size `w × h`.
+pub(super) fn decompress(
+    d: &mut Decompressor,
+    bytes: &[u8],
+    (w, h): (usize, usize),
+    format: TjPixel,
+) -> Result<Vec<u8>, Error> {
+    let mut pixels = vec![0u8; w * h * format.size()];
+    let img = turbojpeg::Image {
+        pixels: &mut pixels[..],
+        width: w,
+        pitch: w * format.size(),
+        height: h,
+        format,
+    };
+    tj_result(d.decompress(bytes, img))?;
+    Ok(pixels)
+}
+
 pub(super) fn decode(
     bytes: &[u8],
     probe: &Probe,
@@ -339,15 +358,7 @@ pub(super) fn decode(
     let icc = meta.icc();
     let data = match header.colorspace {
         Colorspace::CMYK | Colorspace::YCCK => {
-            let mut cmyk = vec![0u8; w * h * 4];
-            let img = turbojpeg::Image {
-                pixels: &mut cmyk[..],
-                width: w,
-                pitch: w * 4,
-                height: h,
-                format: TjPixel::CMYK,
-            };
-            tj_result(d.decompress(bytes, img))?;
+            let cmyk = decompress(&mut d, bytes, (w, h), TjPixel::CMYK)?;
             color::cmyk_to_rgb(&cmyk, meta.adobe.is_some(), icc.as_deref())
         }
         _ => {
@@ -359,18 +370,7 @@ pub(super) fn decode(
                 .filter(|&(dw, dh, _)| (dw, dh) == (w, h));
             let mut rgb = match eighth {
                 Some((_, _, rgb)) => rgb,
-                None => {
-                    let mut rgb = vec![0u8; w * h * 3];
-                    let img = turbojpeg::Image {
-                        pixels: &mut rgb[..],
-                        width: w,
-                        pitch: w * 3,
-                        height: h,
-                        format: TjPixel::RGB,
-                    };
-                    tj_result(d.decompress(bytes, img))?;
-                    rgb
-                }
+                None => decompress(&mut d, bytes, (w, h), TjPixel::RGB)?,
             };
             if let Some(icc) = icc.as_deref() {
                 if header.colorspace != Colorspace::Gray {

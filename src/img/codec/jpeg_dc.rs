@@ -737,15 +737,12 @@ mod tests {
         let f = ScalingFactor::ONE_EIGHTH;
         d.set_scaling_factor(f).map_err(bad)?;
         let out = header.scaled(f);
-        let mut rgb = vec![0u8; out.width * out.height * 3];
-        let img = turbojpeg::Image {
-            pixels: &mut rgb[..],
-            width: out.width,
-            pitch: out.width * 3,
-            height: out.height,
-            format: PixelFormat::RGB,
-        };
-        super::super::jpeg::tj_result(d.decompress(bytes, img))?;
+        let rgb = super::super::jpeg::decompress(
+            &mut d,
+            bytes,
+            (out.width, out.height),
+            PixelFormat::RGB,
+        )?;
         Ok((out.width, out.height, rgb))
     }
 
