@@ -156,6 +156,12 @@ fn main() -> BenchResult {
         frames: vec![resample(frame, None, 200, th)?],
         loop_count: 0,
     };
+    // P3a's encoder input: the 12 MP photo at 800 px wide.
+    let h800 = (u64::from(frame.height) * 800 / u64::from(frame.width)) as u32;
+    let w800 = Image {
+        frames: vec![resample(frame, None, 800, h800)?],
+        loop_count: 0,
+    };
     let alpha_src = fixture("alpha-small.png")?;
     let alpha_probe = codec::probe(&alpha_src, &limits)?;
     let alpha = codec::decode(&alpha_src, &alpha_probe, &DecodeOptions::default())?;
@@ -163,9 +169,10 @@ fn main() -> BenchResult {
         frames: vec![resample(&alpha.frames[0], None, 200, 200)?],
         loop_count: 0,
     };
-    let cases: [(&str, &Image, Format, u8); 5] = [
+    let cases: [(&str, &Image, Format, u8); 6] = [
         ("encode/jpeg-q85", &thumb, Format::Jpeg, 85),
         ("encode/webp-q80", &thumb, Format::Webp, 80),
+        ("encode/webp-q80-w800", &w800, Format::Webp, 80),
         ("encode/png-rgb", &thumb, Format::Png, 100),
         ("encode/png-rgba", &alpha_thumb, Format::Png, 100),
         ("encode/gif", &thumb, Format::Gif, 100),
