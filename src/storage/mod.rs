@@ -191,6 +191,19 @@ impl ObjectReader {
         }
         let size = self.info.size;
         let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        if let Source::File(file) = self.source {
+            // One blocking read straight into the buffer: no chunking, no
+            // intermediate copies, one hop to the blocking pool.
+            let mut file = file.into_std().await;
+            return tokio::task::spawn_blocking(move || {
+                use std::io::Read as _;
+                (&mut file).take(size).read_to_end(&mut out)?;
+                Ok(out)
+            })
+            .await
+            .map_err(|e| Error::Io(std::io::Error::other(e)))?
+            .map_err(Error::Io);
+        }
         let mut s = self.stream(0, size).await?;
         while let Some(chunk) = s.try_next().await? {
             out.extend_from_slice(&chunk);
