@@ -3,19 +3,18 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{sign_v1, Client, AK, SK};
+use common::{sign_v1, Client, Launch, Output, Server};
 
 /// `ossimg serve` on a free port with extra `OSSIMG_*` settings; stderr
 /// (JSON log lines) is collected.
 struct Ops {
-    child: Child,
-    addr: String,
+    server: Server,
     log: Arc<Mutex<Vec<String>>>,
     _dir: tempfile::TempDir,
 }
@@ -23,52 +22,29 @@ struct Ops {
 impl Ops {
     fn start(vars: &[(&str, &str)]) -> Ops {
         let dir = tempfile::tempdir().expect("tempdir");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        let addr = format!("127.0.0.1:{port}");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ossimg"))
-            .args(["serve", "--listen", &addr, "--data"])
-            .arg(dir.path())
-            .env_clear()
-            .env("OSSIMG_ACCESS_KEY_ID", AK)
-            .env("OSSIMG_ACCESS_KEY_SECRET", SK)
-            .env("OSSIMG_LOG_FORMAT", "json")
-            .env("OSSIMG_LOG", "info")
-            .envs(vars.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn ossimg");
         let log = Arc::new(Mutex::new(Vec::new()));
-        if let Some(stderr) = child.stderr.take() {
-            let log = log.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                    log.lock().expect("log lock").push(line);
-                }
-            });
-        }
-        let ops = Ops {
-            child,
-            addr,
+        let mut env = vec![("OSSIMG_LOG_FORMAT", "json"), ("OSSIMG_LOG", "info")];
+        env.extend_from_slice(vars);
+        let server = Server::launch(Launch {
+            env: &env,
+            clear_env: true,
+            output: Output::Lines(log.clone()),
+            ..Launch::new(dir.path())
+        });
+        Ops {
+            server,
             log,
             _dir: dir,
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if ops.get("/-/ready").0 == 200 {
-                return ops;
-            }
-            std::thread::sleep(Duration::from_millis(20));
         }
-        panic!("ossimg did not become ready");
+    }
+
+    fn addr(&self) -> &str {
+        &self.server.addr
     }
 
     fn client(&self) -> Client {
         Client {
-            addr: self.addr.clone(),
+            addr: self.server.addr.clone(),
         }
     }
 
@@ -77,7 +53,10 @@ impl Ops {
         let agent = ureq::AgentBuilder::new()
             .timeout(Duration::from_secs(5))
             .build();
-        match agent.get(&format!("http://{}{path}", self.addr)).call() {
+        match agent
+            .get(&format!("http://{}{path}", self.server.addr))
+            .call()
+        {
             Ok(r) => (r.status(), r.into_string().unwrap_or_default()),
             Err(ureq::Error::Status(s, r)) => (s, r.into_string().unwrap_or_default()),
             Err(_) => (0, String::new()),
@@ -85,7 +64,7 @@ impl Ops {
     }
 
     fn connect(&self) -> TcpStream {
-        let s = TcpStream::connect(&self.addr).expect("connect");
+        let s = TcpStream::connect(&self.server.addr).expect("connect");
         s.set_read_timeout(Some(Duration::from_secs(10)))
             .expect("timeout");
         s
@@ -93,7 +72,7 @@ impl Ops {
 
     fn terminate(&self) {
         let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args(["-TERM", &self.server.child.id().to_string()])
             .status()
             .expect("kill");
         assert!(status.success());
@@ -103,7 +82,7 @@ impl Ops {
     fn wait_exit(&mut self, within: Duration) -> Option<i32> {
         let deadline = Instant::now() + within;
         while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
+            if let Ok(Some(status)) = self.server.child.try_wait() {
                 return status.code();
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -113,13 +92,6 @@ impl Ops {
 
     fn log_lines(&self) -> Vec<String> {
         self.log.lock().expect("log lock").clone()
-    }
-}
-
-impl Drop for Ops {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -265,7 +237,7 @@ fn sigterm_flips_readiness_and_drains_in_flight_requests() {
     // A slow upload: the head and half the body, then SIGTERM.
     let len = 64 * 1024;
     let mut s = server.connect();
-    s.write_all(put_head(&server.addr, "/drain/slow.bin", len).as_bytes())
+    s.write_all(put_head(server.addr(), "/drain/slow.bin", len).as_bytes())
         .expect("head");
     s.write_all(&vec![1u8; len / 2]).expect("first half");
     std::thread::sleep(Duration::from_millis(200));
@@ -302,7 +274,7 @@ fn shutdown_deadline_cuts_stuck_requests() {
     let mut server = Ops::start(&[("OSSIMG_SHUTDOWN_TIMEOUT_SECS", "1")]);
     assert_eq!(server.client().signed("PUT", "/stuck/", &[], b"").0, 200);
     let mut s = server.connect();
-    s.write_all(put_head(&server.addr, "/stuck/x.bin", 1000).as_bytes())
+    s.write_all(put_head(server.addr(), "/stuck/x.bin", 1000).as_bytes())
         .expect("head");
     s.write_all(&[0u8; 10]).expect("some body");
     std::thread::sleep(Duration::from_millis(200));
@@ -348,7 +320,7 @@ fn stalled_bodies_fail_instead_of_hanging() {
     assert_eq!(r.0, 200, "{}", String::from_utf8_lossy(&r.2));
     let mut s = server.connect();
     let started = Instant::now();
-    s.write_all(put_head(&server.addr, "/stall/x.bin", 1000).as_bytes())
+    s.write_all(put_head(server.addr(), "/stall/x.bin", 1000).as_bytes())
         .expect("head");
     s.write_all(&[0u8; 10]).expect("some body");
     let (response, closed) = read_to_close(&mut s);

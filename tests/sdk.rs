@@ -12,13 +12,16 @@
 //! `tests/sdk/node/node_modules`); when they are missing this test fails and
 //! says so instead of skipping.
 
+mod common;
+
 use std::fs::{self, File};
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
+
+use common::{Launch, Output, Server};
 
 const AK: &str = "LTAI5tOssimgSdkTest";
 const SK: &str = "OssimgSdkTestSecret0123456789abcdef";
@@ -26,8 +29,6 @@ const STS_AK: &str = "STS.ossimgSdkTest";
 const STS_SK: &str = "OssimgSdkTestStsSecret0123456789";
 const STS_TOKEN: &str = "ossimg-sdk-test-security-token";
 
-/// How long the server may take to answer `/-/ready`.
-const READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Upper bound for one SDK suite; it normally takes well under a minute.
 const SUITE_TIMEOUT: Duration = Duration::from_secs(420);
 
@@ -35,56 +36,10 @@ fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Kills and reaps the server when dropped, also when a test panics.
-struct ServerGuard {
-    child: Child,
-    log: PathBuf,
-}
-
-impl ServerGuard {
-    fn log_tail(&self) -> String {
-        let text = fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        let start = lines.len().saturating_sub(60);
-        lines[start..].join("\n")
-    }
-}
-
-impl Drop for ServerGuard {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
-    listener.local_addr().expect("local addr").port()
-}
-
-/// One `GET /-/ready` over plain HTTP/1.1; returns the status code.
-fn ready_status(addr: SocketAddr) -> Option<u16> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_millis(500)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    stream
-        .set_write_timeout(Some(Duration::from_secs(2)))
-        .ok()?;
-    let request = format!("GET /-/ready HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).ok()?;
-    let mut head = Vec::new();
-    let mut buf = [0u8; 256];
-    while !head.windows(2).any(|w| w == b"\r\n") {
-        let n = stream.read(&mut buf).ok()?;
-        if n == 0 {
-            break;
-        }
-        head.extend_from_slice(&buf[..n]);
-    }
-    let line = String::from_utf8_lossy(&head);
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-fn start_server(dir: &Path, env: &[(&str, &str)]) -> (ServerGuard, SocketAddr) {
+/// A server on a free port with a temporary data directory under `dir`, the
+/// fixed key pair (environment) and the STS-style key (config file); its
+/// output goes to `dir/server.log`.
+fn start_server(dir: &Path, env: &[(&str, &str)]) -> (Server, SocketAddr) {
     let data = dir.join("data");
     fs::create_dir_all(&data).expect("create data dir");
     let config = dir.join("ossimg.toml");
@@ -95,50 +50,19 @@ fn start_server(dir: &Path, env: &[(&str, &str)]) -> (ServerGuard, SocketAddr) {
         ),
     )
     .expect("write config");
-    let port = free_port();
-    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-    let log = dir.join("server.log");
-    let out = File::create(&log).expect("create server log");
-    let err = out.try_clone().expect("clone log handle");
-    let child = Command::new(env!("CARGO_BIN_EXE_ossimg"))
-        .arg("serve")
-        .arg("--listen")
-        .arg(addr.to_string())
-        .arg("--data")
-        .arg(&data)
-        .arg("--config")
-        .arg(&config)
-        .env("OSSIMG_ACCESS_KEY_ID", AK)
-        .env("OSSIMG_ACCESS_KEY_SECRET", SK)
-        .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .spawn()
-        .expect("spawn ossimg serve");
-    let mut guard = ServerGuard { child, log };
-
-    let deadline = Instant::now() + READY_TIMEOUT;
-    loop {
-        if let Some(status) = guard.child.try_wait().expect("poll server process") {
-            panic!(
-                "ossimg serve exited before it was ready ({status}); its output:\n{}",
-                guard.log_tail()
-            );
-        }
-        if ready_status(addr) == Some(200) {
-            break;
-        }
-        if Instant::now() > deadline {
-            panic!(
-                "ossimg serve did not answer 200 on /-/ready within {READY_TIMEOUT:?}; its output:\n{}",
-                guard.log_tail()
-            );
-        }
-        // Poll again soon; readiness is decided by the endpoint, not by this pause.
-        thread::sleep(Duration::from_millis(50));
-    }
-    (guard, addr)
+    let mut vars = vec![
+        ("OSSIMG_ACCESS_KEY_ID", AK),
+        ("OSSIMG_ACCESS_KEY_SECRET", SK),
+    ];
+    vars.extend_from_slice(env);
+    let server = Server::launch(Launch {
+        args: &["--config".as_ref(), config.as_os_str()],
+        env: &vars,
+        output: Output::File(dir.join("server.log")),
+        ..Launch::new(&data)
+    });
+    let addr = server.addr.parse().expect("server address");
+    (server, addr)
 }
 
 struct SuiteRun {

@@ -257,10 +257,47 @@ pub fn md5_b64(data: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(Md5::digest(data))
 }
 
-/// A real `ossimg serve` process on a free port.
+/// Where a started server's output goes.
+pub enum Output {
+    /// Discarded.
+    Null,
+    /// stdout and stderr into this file (its tail is shown when the server
+    /// exits before it is ready).
+    File(std::path::PathBuf),
+    /// stderr collected line by line into the shared vector; stdout discarded.
+    Lines(std::sync::Arc<std::sync::Mutex<Vec<String>>>),
+}
+
+/// How to start `ossimg serve --listen <free port> --data <data>`.
+pub struct Launch<'a> {
+    pub data: &'a std::path::Path,
+    /// Further arguments after `--data DIR`.
+    pub args: &'a [&'a std::ffi::OsStr],
+    /// Environment on top of the test keys `AK`/`SK` (later entries win).
+    pub env: &'a [(&'a str, &'a str)],
+    /// Start from an empty environment (only `env` and the keys).
+    pub clear_env: bool,
+    pub output: Output,
+}
+
+impl<'a> Launch<'a> {
+    /// Defaults: no extra arguments or variables, output discarded.
+    pub fn new(data: &'a std::path::Path) -> Launch<'a> {
+        Launch {
+            data,
+            args: &[],
+            env: &[],
+            clear_env: false,
+            output: Output::Null,
+        }
+    }
+}
+
+/// A real `ossimg serve` process on a free port; killed when dropped.
 pub struct Server {
     pub child: std::process::Child,
     pub addr: String,
+    log: Option<std::path::PathBuf>,
 }
 
 /// A V1-signing HTTP client of a running server.
@@ -278,38 +315,104 @@ impl Server {
     /// Starts the binary on `data` with extra environment variables and
     /// waits until `/-/ready` answers.
     pub fn start_with(data: &std::path::Path, env: &[(&str, &str)]) -> Server {
+        Server::launch(Launch {
+            env,
+            ..Launch::new(data)
+        })
+    }
+
+    /// Starts the binary as `launch` says and waits until `/-/ready`
+    /// answers 200; panics (with the output, when kept in a file) if it
+    /// exits first or is not ready within 30 s.
+    pub fn launch(launch: Launch<'_>) -> Server {
+        use std::process::{Command, Stdio};
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("free port")
             .port();
         let addr = format!("127.0.0.1:{port}");
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_ossimg"))
-            .args(["serve", "--listen", &addr, "--data"])
-            .arg(data)
-            .env("OSSIMG_ACCESS_KEY_ID", AK)
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ossimg"));
+        cmd.args(["serve", "--listen", &addr, "--data"])
+            .arg(launch.data)
+            .args(launch.args)
+            .stdin(Stdio::null());
+        if launch.clear_env {
+            cmd.env_clear();
+        }
+        cmd.env("OSSIMG_ACCESS_KEY_ID", AK)
             .env("OSSIMG_ACCESS_KEY_SECRET", SK)
-            .envs(env.iter().copied())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn ossimg");
-        let server = Server { child, addr };
+            .envs(launch.env.iter().copied());
+        let mut log = None;
+        let mut lines = None;
+        match launch.output {
+            Output::Null => {
+                cmd.stdout(Stdio::null()).stderr(Stdio::null());
+            }
+            Output::File(path) => {
+                let out = std::fs::File::create(&path).expect("create server log");
+                let err = out.try_clone().expect("clone log handle");
+                cmd.stdout(out).stderr(err);
+                log = Some(path);
+            }
+            Output::Lines(sink) => {
+                cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+                lines = Some(sink);
+            }
+        }
+        let mut child = cmd.spawn().expect("spawn ossimg serve");
+        if let (Some(sink), Some(stderr)) = (lines, child.stderr.take()) {
+            std::thread::spawn(move || {
+                use std::io::BufRead as _;
+                for line in std::io::BufReader::new(stderr)
+                    .lines()
+                    .map_while(Result::ok)
+                {
+                    sink.lock().expect("log lock").push(line);
+                }
+            });
+        }
+        let mut server = Server { child, addr, log };
         server.wait_ready();
         server
     }
 
-    fn wait_ready(&self) {
+    fn wait_ready(&mut self) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         let url = format!("http://{}/-/ready", self.addr);
+        let agent = ureq::AgentBuilder::new()
+            .timeout(std::time::Duration::from_secs(2))
+            .build();
         while std::time::Instant::now() < deadline {
-            if let Ok(r) = ureq::get(&url).call() {
+            if let Some(status) = self.child.try_wait().expect("poll server process") {
+                panic!(
+                    "ossimg serve exited before it was ready ({status}); its output:\n{}",
+                    self.log_tail()
+                );
+            }
+            if let Ok(r) = agent.get(&url).call() {
                 if r.status() == 200 {
                     return;
                 }
             }
+            // Readiness is decided by the endpoint; this only paces the polling.
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        panic!("ossimg did not become ready on {}", self.addr);
+        panic!(
+            "ossimg did not become ready on {}; its output:\n{}",
+            self.addr,
+            self.log_tail()
+        );
+    }
+
+    /// The last 60 lines of the output file (empty unless `Output::File`).
+    pub fn log_tail(&self) -> String {
+        let text = self
+            .log
+            .as_ref()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(60)..].join("\n")
     }
 
     /// A client of this server.
