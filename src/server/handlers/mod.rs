@@ -290,10 +290,7 @@ async fn route(ctx: &Ctx, body: Body) -> (&'static str, ApiResult<Response<Body>
                 Method::GET if q.has("uploadId") => ("ListParts", multipart::list_parts(ctx).await),
                 Method::GET if q.has("x-oss-process") => ("ProcessImage", process::get(ctx).await),
                 Method::GET => match process::style_delimiter_target(ctx).await {
-                    Some((source, style)) => (
-                        "ProcessImage",
-                        process::get_styled(ctx, &source, &style).await,
-                    ),
+                    Some(target) => ("ProcessImage", process::get_styled(ctx, &target).await),
                     None => ("GetObject", object::get(ctx, false).await),
                 },
                 Method::HEAD if q.has("objectMeta") => {

@@ -41,14 +41,18 @@ struct StoreResources {
 
 impl StoreResources {
     /// Resources for `process` on `bucket`; styles are read only when the
-    /// string names one.
+    /// string names one and `known` (a style already read: name, content)
+    /// is not given.
     async fn load(
         store: &Store,
         bucket: &str,
         process: &str,
+        known: Option<(&str, &str)>,
         max_bytes: u64,
     ) -> ApiResult<StoreResources> {
-        let styles = if process.contains("style/") {
+        let styles = if let Some((name, content)) = known {
+            HashMap::from([(name.to_string(), content.to_string())])
+        } else if process.contains("style/") {
             store
                 .list_styles(bucket)
                 .await?
@@ -145,21 +149,29 @@ async fn source_info(ctx: &Ctx, bucket: &str, key: &str) -> ApiResult<ObjectInfo
 
 /// Reads and processes a source object through the result cache; returns
 /// the source's description and the output. `checked` is the source as
-/// [`source_info`] already returned it to the caller (not looked up again).
+/// [`source_info`] already returned it to the caller (not looked up again);
+/// `style` is the one style `process` names, when already read.
 async fn render(
     ctx: &Ctx,
     bucket: &str,
     key: &str,
     process: &str,
     checked: Option<&ObjectInfo>,
+    style: Option<(&str, &str)>,
 ) -> ApiResult<(ObjectInfo, Arc<Rendered>)> {
     check_length(process)?;
     if checked.is_none() {
         source_info(ctx, bucket, key).await?;
     }
     let limits = ctx.state.config.limits();
-    let resources =
-        StoreResources::load(&ctx.state.store, bucket, process, limits.max_source_bytes).await?;
+    let resources = StoreResources::load(
+        &ctx.state.store,
+        bucket,
+        process,
+        style,
+        limits.max_source_bytes,
+    )
+    .await?;
     // The plan is parsed and validated before any object byte is read.
     let plan = img::plan::parse(process, &resources)?;
     // The open handle pins the version that the cache key names.
@@ -233,28 +245,42 @@ fn image_response(ctx: &Ctx, info: &ObjectInfo, out: &Rendered) -> ApiResult<Res
 pub async fn get(ctx: &Ctx) -> ApiResult<Response<Body>> {
     let (bucket, key) = object_target(ctx)?;
     let process = decode_process(ctx.query.raw("x-oss-process").unwrap_or(""))?;
-    get_processed(ctx, &bucket, &key, &process).await
+    get_processed(ctx, &bucket, &key, &process, None).await
+}
+
+/// A `GET /<key><d><style>` request: the source key and the style (name,
+/// content), read once.
+pub struct StyledTarget {
+    source: String,
+    style: String,
+    content: String,
 }
 
 /// With a style delimiter configured for the bucket, `GET /<key><d><style>`
 /// names `<key>` processed by `style/<style>` (image-processing.md §1.3):
 /// split at the last delimiter; only a style that exists counts, otherwise
 /// the whole path is an ordinary key.
-pub async fn style_delimiter_target(ctx: &Ctx) -> Option<(String, String)> {
+pub async fn style_delimiter_target(ctx: &Ctx) -> Option<StyledTarget> {
     let (bucket, key) = (ctx.bucket()?, ctx.key()?);
     let delim = ctx.state.config.style_delimiters.get(bucket)?;
     let (source, style) = key.rsplit_once(delim.as_str())?;
     if source.is_empty() || style.is_empty() {
         return None;
     }
-    ctx.state.store.get_style(bucket, style).await.ok()?;
-    Some((source.to_string(), style.to_string()))
+    let found = ctx.state.store.get_style(bucket, style).await.ok()?;
+    Some(StyledTarget {
+        source: source.to_string(),
+        style: style.to_string(),
+        content: found.content,
+    })
 }
 
 /// `GET /<key><d><style>` through a style delimiter.
-pub async fn get_styled(ctx: &Ctx, source: &str, style: &str) -> ApiResult<Response<Body>> {
+pub async fn get_styled(ctx: &Ctx, target: &StyledTarget) -> ApiResult<Response<Body>> {
     let (bucket, _) = object_target(ctx)?;
-    get_processed(ctx, &bucket, source, &format!("style/{style}")).await
+    let process = format!("style/{}", target.style);
+    let style = Some((target.style.as_str(), target.content.as_str()));
+    get_processed(ctx, &bucket, &target.source, &process, style).await
 }
 
 async fn get_processed(
@@ -262,6 +288,7 @@ async fn get_processed(
     bucket: &str,
     key: &str,
     process: &str,
+    style: Option<(&str, &str)>,
 ) -> ApiResult<Response<Body>> {
     let (bucket, key) = (bucket.to_string(), key.to_string());
     if process.contains("sys/saveas") {
@@ -281,7 +308,7 @@ async fn get_processed(
     )? {
         return Ok(r);
     }
-    let (info, out) = render(ctx, &bucket, &key, process, Some(&head)).await?;
+    let (info, out) = render(ctx, &bucket, &key, process, Some(&head), style).await?;
     image_response(ctx, &info, &out)
 }
 
@@ -306,7 +333,7 @@ pub async fn post(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>> {
     let decoded = decode_process(raw)?;
     let (process, saveas) = img::plan::split_saveas(&decoded);
     let Some(args) = saveas else {
-        let (info, out) = render(ctx, &bucket, &key, process, None).await?;
+        let (info, out) = render(ctx, &bucket, &key, process, None, None).await?;
         return image_response(ctx, &info, &out);
     };
     let save = img::plan::saveas::parse_saveas(args)?;
@@ -329,7 +356,7 @@ pub async fn post(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>> {
             .map(|i| i.acl);
         ctx.check_write(tb.acl, object_acl)?;
     }
-    let (_, out) = render(ctx, &bucket, &key, process, None).await?;
+    let (_, out) = render(ctx, &bucket, &key, process, None, None).await?;
     if out.content_type == "application/json" {
         return Err(OssError::with_message(
             OssErrorCode::InvalidArgument,
