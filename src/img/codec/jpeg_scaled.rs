@@ -1232,6 +1232,17 @@ fn ycc_to_rgb(y: u8, cb: u8, cr: u8) -> [u8; 3] {
     ]
 }
 
+/// Sixteen samples of [`ycc_to_rgb`], as planes, in a loop that vectorises.
+#[inline(always)]
+fn ycc_to_rgb16(y: &[u8; 16], cb: &[u8; 16], cr: &[u8; 16]) -> [[u8; 16]; 3] {
+    let mut rgb = [[0u8; 16]; 3];
+    for i in 0..16 {
+        let [r, g, b] = ycc_to_rgb(y[i], cb[i], cr[i]);
+        (rgb[0][i], rgb[1][i], rgb[2][i]) = (r, g, b);
+    }
+    rgb
+}
+
 /// Converts one row (`out` holds three bytes per sample), sixteen samples at
 /// a time so that the arithmetic vectorises.
 fn ycc_row(y: &[u8], cb: &[u8], cr: &[u8], out: &mut [u8]) {
@@ -1242,9 +1253,12 @@ fn ycc_row(y: &[u8], cb: &[u8], cr: &[u8], out: &mut [u8]) {
     let mut bc = cb[..n].chunks_exact(N);
     let mut rc = cr[..n].chunks_exact(N);
     for (((o, y), cb), cr) in (&mut oc).zip(&mut yc).zip(&mut bc).zip(&mut rc) {
-        let px: [[u8; 3]; N] = std::array::from_fn(|i| ycc_to_rgb(y[i], cb[i], cr[i]));
-        for (o, p) in o.chunks_exact_mut(3).zip(&px) {
-            o.copy_from_slice(p);
+        let (Ok(y), Ok(cb), Ok(cr)) = (y.try_into(), cb.try_into(), cr.try_into()) else {
+            continue;
+        };
+        let [r, g, b] = ycc_to_rgb16(y, cb, cr);
+        for (i, o) in o.chunks_exact_mut(3).enumerate() {
+            o.copy_from_slice(&[r[i], g[i], b[i]]);
         }
     }
     let rest = oc.into_remainder().chunks_exact_mut(3);
