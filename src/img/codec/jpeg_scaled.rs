@@ -626,6 +626,36 @@ fn idct_2x2(c: &mut Block, out: &mut [u8], stride: usize) {
     }
 }
 
+/// [`idct_2x2`] of a block whose coefficients past zig-zag position 14 are
+/// zero: of those it reads, only rows and columns 0, 1 and 3 remain, and
+/// (3, 3) is position 24.
+fn idct_2x2_low(c: &mut Block, out: &mut [u8], stride: usize) {
+    const FIX_1_272758580: i32 = 10426;
+    const FIX_3_624509785: i32 = 29692;
+    let odd = |z3: i32, z1: i32| -z3 * FIX_1_272758580 + z1 * FIX_3_624509785;
+    let mut x = |i: usize| std::mem::take(&mut c[i]);
+    let cols = [
+        (x(0), odd(x(24), x(8))),
+        (x(1), odd(x(25), x(9))),
+        (x(3), odd(0, x(11))),
+    ];
+    let mut ws = [[0i32; 3]; 2];
+    for (col, (x0, tmp0)) in cols.into_iter().enumerate() {
+        let tmp10 = x0 << (CONST_BITS + 2);
+        ws[0][col] = descale(tmp10 + tmp0, CONST_BITS - PASS1_BITS + 2);
+        ws[1][col] = descale(tmp10 - tmp0, CONST_BITS - PASS1_BITS + 2);
+    }
+    for (r, w) in ws.iter().enumerate() {
+        let tmp10 = w[0] << (CONST_BITS + 2);
+        let tmp0 = odd(w[2], w[1]);
+        let n = CONST_BITS + PASS1_BITS + 3 + 2;
+        if let Some(o) = out.get_mut(r * stride..r * stride + 2) {
+            o[0] = saturate(descale(tmp10 + tmp0, n));
+            o[1] = saturate(descale(tmp10 - tmp0, n));
+        }
+    }
+}
+
 /// libjpeg's `jpeg_idct_4x4` (ISLOW reduced IDCT): the 4×4 block of samples
 /// from dequantised coefficients in natural order (row and column 4 unused),
 /// each at most [`idct_limit`]`(4)` in magnitude. Leaves the coefficients it
@@ -994,7 +1024,8 @@ fn decode_segment(
                         *c.plane.get_mut(at)? = idct_clamp((dcq + 4) >> 3);
                         continue;
                     }
-                    let Some(acc) = read_ac(act, &mut br, &mut c.coef, &c.qz)? else {
+                    let Some(AcRead { acc, last }) = read_ac(act, &mut br, &mut c.coef, &c.qz)?
+                    else {
                         if dcq.unsigned_abs() > c.limit {
                             return None;
                         }
@@ -1009,6 +1040,7 @@ fn decode_segment(
                     }
                     let out = c.plane.get_mut(at..)?;
                     match c.ssize {
+                        2 if last <= 14 => idct_2x2_low(&mut c.coef, out, c.stride),
                         2 => idct_2x2(&mut c.coef, out, c.stride),
                         4 => idct_4x4(&mut c.coef, out, c.stride),
                         _ => idct_8x8(&mut c.coef, out, c.stride),
@@ -1141,18 +1173,26 @@ fn skip_ac(t: &Huffman, br: &mut Bits<'_>) -> Option<()> {
     }
 }
 
+/// What [`read_ac`] found in a block with AC coefficients.
+struct AcRead {
+    /// The bitwise OR of the coefficients written plus 1024: below 2048 when
+    /// all are within ±1024.
+    acc: u32,
+    /// A zig-zag position at or past the last one written.
+    last: usize,
+}
+
 /// Reads the AC coefficients of one block into `coef` (natural order,
 /// dequantised with `qz`): `None` when the entropy-coded data is bad,
 /// `Some(None)` when the block has none (its first code is an end of block),
-/// otherwise the bitwise OR of the coefficients written plus 1024 (below 2048
-/// when all are within ±1024).
+/// otherwise [`AcRead`].
 #[inline(always)]
 fn read_ac(
     t: &Huffman,
     br: &mut Bits<'_>,
     coef: &mut Block,
     qz: &[i32; 256],
-) -> Option<Option<u32>> {
+) -> Option<Option<AcRead>> {
     const MASK: usize = (1 << AC_BITS) - 1;
     br.refill();
     let first = t.ac[br.peek(AC_BITS) & MASK];
@@ -1163,6 +1203,7 @@ fn read_ac(
     }
     let mut acc = 0u32;
     let mut k = 1usize;
+    let mut last = 0usize;
     loop {
         let mut n = 0;
         while n < AC_PER_REFILL {
@@ -1181,9 +1222,12 @@ fn read_ac(
             let d2 = i32::from(e.v2) * qz[k2];
             coef[usize::from(ZZ[k2])] = d2;
             acc |= (d1 + 1024) as u32 | (d2 + 1024) as u32;
+            // Value 2's position, or past value 1 when value 2 is a spare
+            // write: at or past the last position written.
+            last = k2 & 127;
             k += usize::from(e.next);
             if k >= 64 {
-                return Some(Some(acc));
+                return Some(Some(AcRead { acc, last }));
             }
             n += 1;
         }
@@ -1196,7 +1240,7 @@ fn read_ac(
         let (run, size) = (usize::from(symbol >> 4), u32::from(symbol & 15));
         if size == 0 {
             if run != 15 {
-                return Some(Some(acc));
+                return Some(Some(AcRead { acc, last }));
             }
             k += 16;
         } else {
@@ -1207,10 +1251,11 @@ fn read_ac(
             let d = i32::from(v as i16) * qz[z];
             coef[usize::from(ZZ[z])] = d;
             acc |= (d + 1024) as u32;
+            last = k;
             k += 1;
         }
         if k >= 64 {
-            return Some(Some(acc));
+            return Some(Some(AcRead { acc, last }));
         }
         br.refill();
     }
