@@ -61,11 +61,11 @@ fn fixture(name: &str) -> Result<Vec<u8>, std::io::Error> {
     std::fs::read(path)
 }
 
-/// libjpeg-turbo's 1/8-scale RGB decode.
-fn turbojpeg_eighth(jpeg: &[u8]) -> Result<Vec<u8>, turbojpeg::Error> {
+/// libjpeg-turbo's 1/`denom`-scale RGB decode.
+fn turbojpeg_scaled(jpeg: &[u8], denom: usize) -> Result<Vec<u8>, turbojpeg::Error> {
     let mut d = turbojpeg::Decompressor::new()?;
     let header = d.read_header(jpeg)?;
-    let f = turbojpeg::ScalingFactor::ONE_EIGHTH;
+    let f = turbojpeg::ScalingFactor::new(1, denom);
     d.set_scaling_factor(f)?;
     let out = header.scaled(f);
     let mut rgb = vec![0u8; out.width * out.height * 3];
@@ -120,11 +120,33 @@ fn main() -> BenchResult {
         });
     }
 
-    // The same 1/8 decode through libjpeg-turbo alone (what the DC-only
-    // decoder replaces, with identical pixels).
-    r.run("decode/jpeg-12mp/1/8-libjpeg-turbo", "500x375", || {
-        turbojpeg_eighth(&jpeg)
-    });
+    // The same scaled decodes through libjpeg-turbo alone (what ossimg's
+    // scaled decoder replaces, with identical pixels).
+    for (label, denom) in [("1/2", 2), ("1/4", 4), ("1/8", 8)] {
+        let (w, h) = (probe.width.div_ceil(denom), probe.height.div_ceil(denom));
+        r.run(
+            &format!("decode/jpeg-12mp/{label}-libjpeg-turbo"),
+            &format!("{w}x{h}"),
+            || turbojpeg_scaled(&jpeg, denom as usize),
+        );
+    }
+
+    // photo-2mp.jpg (1680x1050, 4:2:2) at 1/2: the 300x300 fill benchmark.
+    if r.wanted("jpeg-2mp") {
+        let jpeg2 = fixture("photo-2mp.jpg")?;
+        let probe2 = codec::probe(&jpeg2, &limits)?;
+        let opts = DecodeOptions {
+            min_size: Some((probe2.width / 2, probe2.height / 2)),
+            all_frames: false,
+        };
+        let got = codec::decode(&jpeg2, &probe2, &opts)?;
+        r.run("decode/jpeg-2mp/1/2", &size(&got), || {
+            codec::decode(&jpeg2, &probe2, &opts)
+        });
+        r.run("decode/jpeg-2mp/1/2-libjpeg-turbo", &size(&got), || {
+            turbojpeg_scaled(&jpeg2, 2)
+        });
+    }
 
     // 2. Resize a full 12 MP RGB frame to 200 px wide (Lanczos-3).
     let full = codec::decode(&jpeg, &probe, &DecodeOptions::default())?;

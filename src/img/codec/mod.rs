@@ -12,7 +12,7 @@ mod heif;
 mod heif_boxes;
 mod info;
 mod jpeg;
-mod jpeg_dc;
+mod jpeg_scaled;
 mod png;
 mod webp;
 
