@@ -721,6 +721,43 @@ fn idct_4x4(c: &mut Block, out: &mut [u8], stride: usize) {
     }
 }
 
+/// [`idct_4x4`] of a block whose coefficients past zig-zag position 14 are
+/// zero: of those it reads, only rows and columns 0-3 remain.
+fn idct_4x4_low(c: &mut Block, out: &mut [u8], stride: usize) {
+    const FIX_0_899976223: i32 = 7373;
+    const FIX_1_061594337: i32 = 8697;
+    const FIX_1_847759065: i32 = 15137;
+    const FIX_2_172734803: i32 = 17799;
+    const FIX_2_562915447: i32 = 20995;
+    /// The four outputs from inputs 0-3, before the final descale.
+    #[inline(always)]
+    fn butterfly(x: [i32; 4]) -> [i32; 4] {
+        let tmp0 = x[0] << (CONST_BITS + 1);
+        let tmp2 = x[2] * FIX_1_847759065;
+        let (tmp10, tmp12) = (tmp0 + tmp2, tmp0 - tmp2);
+        let o0 = -x[3] * FIX_2_172734803 + x[1] * FIX_1_061594337;
+        let o2 = x[3] * FIX_0_899976223 + x[1] * FIX_2_562915447;
+        [tmp10 + o2, tmp12 + o0, tmp12 - o0, tmp10 - o2]
+    }
+    let mut ws = [[0i32; 4]; 4];
+    for col in 0..4 {
+        let mut x = [0i32; 4];
+        for (r, x) in x.iter_mut().enumerate() {
+            *x = std::mem::take(&mut c[8 * r + col]);
+        }
+        for (w, v) in ws.iter_mut().zip(butterfly(x)) {
+            w[col] = descale(v, CONST_BITS - PASS1_BITS + 1);
+        }
+    }
+    for (r, w) in ws.iter().enumerate() {
+        if let Some(o) = out.get_mut(r * stride..r * stride + 4) {
+            for (o, v) in o.iter_mut().zip(butterfly(*w)) {
+                *o = saturate(descale(v, CONST_BITS + PASS1_BITS + 3 + 1));
+            }
+        }
+    }
+}
+
 /// libjpeg's `jpeg_idct_islow`: the 8×8 block of samples from dequantised
 /// coefficients in natural order, each at most [`idct_limit`]`(8)` in
 /// magnitude. Leaves the coefficients zero.
@@ -1042,6 +1079,7 @@ fn decode_segment(
                     match c.ssize {
                         2 if last <= 14 => idct_2x2_low(&mut c.coef, out, c.stride),
                         2 => idct_2x2(&mut c.coef, out, c.stride),
+                        4 if last <= 14 => idct_4x4_low(&mut c.coef, out, c.stride),
                         4 => idct_4x4(&mut c.coef, out, c.stride),
                         _ => idct_8x8(&mut c.coef, out, c.stride),
                     }
