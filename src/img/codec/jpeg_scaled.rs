@@ -574,6 +574,29 @@ fn descale(v: i32, n: u32) -> i32 {
     (v + (1 << (n - 1))) >> n
 }
 
+/// libjpeg's ISLOW IDCT constants: `FIX(x)` = round(x · 2^13).
+const FIX_0_211164243: i32 = 1730;
+const FIX_0_298631336: i32 = 2446;
+const FIX_0_390180644: i32 = 3196;
+const FIX_0_509795579: i32 = 4176;
+const FIX_0_541196100: i32 = 4433;
+const FIX_0_601344887: i32 = 4926;
+const FIX_0_720959822: i32 = 5906;
+const FIX_0_765366865: i32 = 6270;
+const FIX_0_850430095: i32 = 6967;
+const FIX_0_899976223: i32 = 7373;
+const FIX_1_061594337: i32 = 8697;
+const FIX_1_175875602: i32 = 9633;
+const FIX_1_272758580: i32 = 10426;
+const FIX_1_451774981: i32 = 11893;
+const FIX_1_501321110: i32 = 12299;
+const FIX_1_847759065: i32 = 15137;
+const FIX_1_961570560: i32 = 16069;
+const FIX_2_053119869: i32 = 16819;
+const FIX_2_172734803: i32 = 17799;
+const FIX_2_562915447: i32 = 20995;
+const FIX_3_072711026: i32 = 25172;
+const FIX_3_624509785: i32 = 29692;
 /// `CONST_BITS` and `PASS1_BITS` of libjpeg's ISLOW IDCTs.
 const CONST_BITS: u32 = 13;
 const PASS1_BITS: u32 = 2;
@@ -600,10 +623,6 @@ fn fill_block(out: &mut [u8], stride: usize, n: usize, v: u8) {
 /// from dequantised coefficients in natural order, each at most
 /// [`idct_limit`]`(2)` in magnitude. Leaves the coefficients it reads zero.
 fn idct_2x2(c: &mut Block, out: &mut [u8], stride: usize) {
-    const FIX_0_720959822: i32 = 5906;
-    const FIX_0_850430095: i32 = 6967;
-    const FIX_1_272758580: i32 = 10426;
-    const FIX_3_624509785: i32 = 29692;
     #[inline(always)]
     fn odd(z7: i32, z5: i32, z3: i32, z1: i32) -> i32 {
         -z7 * FIX_0_720959822 + z5 * FIX_0_850430095 - z3 * FIX_1_272758580 + z1 * FIX_3_624509785
@@ -634,8 +653,6 @@ fn idct_2x2(c: &mut Block, out: &mut [u8], stride: usize) {
 /// zero: of those it reads, only rows and columns 0, 1 and 3 remain, and
 /// (3, 3) is position 24.
 fn idct_2x2_low(c: &mut Block, out: &mut [u8], stride: usize) {
-    const FIX_1_272758580: i32 = 10426;
-    const FIX_3_624509785: i32 = 29692;
     let odd = |z3: i32, z1: i32| -z3 * FIX_1_272758580 + z1 * FIX_3_624509785;
     let mut x = |i: usize| std::mem::take(&mut c[i]);
     let cols = [
@@ -668,16 +685,6 @@ fn idct_2x2_low(c: &mut Block, out: &mut [u8], stride: usize) {
 /// The first pass works on all eight columns at once with 16-bit inputs
 /// (products of pairs, which vectorise); the results are the same.
 fn idct_4x4(c: &mut Block, out: &mut [u8], stride: usize) {
-    const FIX_0_211164243: i32 = 1730;
-    const FIX_0_509795579: i32 = 4176;
-    const FIX_0_601344887: i32 = 4926;
-    const FIX_0_765366865: i32 = 6270;
-    const FIX_0_899976223: i32 = 7373;
-    const FIX_1_061594337: i32 = 8697;
-    const FIX_1_451774981: i32 = 11893;
-    const FIX_1_847759065: i32 = 15137;
-    const FIX_2_172734803: i32 = 17799;
-    const FIX_2_562915447: i32 = 20995;
     // Rows 0-3 and 5-7; column 4 (not read) is left out.
     let mut x = [[0i16; 8]; 8];
     for r in [0usize, 1, 2, 3, 5, 6, 7] {
@@ -728,11 +735,6 @@ fn idct_4x4(c: &mut Block, out: &mut [u8], stride: usize) {
 /// [`idct_4x4`] of a block whose coefficients past zig-zag position 14 are
 /// zero: of those it reads, only rows and columns 0-3 remain.
 fn idct_4x4_low(c: &mut Block, out: &mut [u8], stride: usize) {
-    const FIX_0_899976223: i32 = 7373;
-    const FIX_1_061594337: i32 = 8697;
-    const FIX_1_847759065: i32 = 15137;
-    const FIX_2_172734803: i32 = 17799;
-    const FIX_2_562915447: i32 = 20995;
     /// The four outputs from inputs 0-3, before the final descale.
     #[inline(always)]
     fn butterfly(x: [i32; 4]) -> [i32; 4] {
@@ -766,18 +768,6 @@ fn idct_4x4_low(c: &mut Block, out: &mut [u8], stride: usize) {
 /// coefficients in natural order, each at most [`idct_limit`]`(8)` in
 /// magnitude. Leaves the coefficients zero.
 fn idct_8x8(c: &mut Block, out: &mut [u8], stride: usize) {
-    const FIX_0_298631336: i32 = 2446;
-    const FIX_0_390180644: i32 = 3196;
-    const FIX_0_541196100: i32 = 4433;
-    const FIX_0_765366865: i32 = 6270;
-    const FIX_0_899976223: i32 = 7373;
-    const FIX_1_175875602: i32 = 9633;
-    const FIX_1_501321110: i32 = 12299;
-    const FIX_1_847759065: i32 = 15137;
-    const FIX_1_961570560: i32 = 16069;
-    const FIX_2_053119869: i32 = 16819;
-    const FIX_2_562915447: i32 = 20995;
-    const FIX_3_072711026: i32 = 25172;
     /// The eight outputs, before the final descale.
     #[inline(always)]
     fn butterfly(x: [i32; 8]) -> [i32; 8] {
