@@ -159,24 +159,23 @@ enum Source {
 /// A stream of an object's bytes.
 pub type ByteStream = futures::stream::BoxStream<'static, std::io::Result<bytes::Bytes>>;
 
-/// Chunk size when streaming a local blob.
-const READ_BUFFER: usize = 256 * 1024;
+/// Chunk size when streaming a local blob: each chunk is one read on the
+/// blocking pool (four hand-offs for a 4 MiB object), and a response holds
+/// at most two (the one being sent and the one read ahead).
+const READ_CHUNK: u64 = 1024 * 1024;
 
 impl ObjectReader {
     /// Streams `len` bytes starting at `start` (the caller keeps the range
     /// inside the object).
     pub async fn stream(self, start: u64, len: u64) -> Result<ByteStream> {
         use futures::StreamExt as _;
-        use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
         match self.source {
-            Source::File(mut file) => {
-                if start > 0 {
-                    file.seek(std::io::SeekFrom::Start(start)).await?;
+            Source::File(file) => {
+                if len == 0 {
+                    return Ok(futures::stream::empty().boxed());
                 }
-                Ok(
-                    tokio_util::io::ReaderStream::with_capacity(file.take(len), READ_BUFFER)
-                        .boxed(),
-                )
+                let file = file.into_std().await;
+                Ok(file_chunks(file, start, len))
             }
             Source::Remote(blob) => blob.stream(start, len).await,
         }
@@ -210,6 +209,51 @@ impl ObjectReader {
         }
         Ok(out)
     }
+}
+
+/// A read of the next chunk of a local blob, on the blocking pool. It hands
+/// the file back so the following chunk continues where this one ended.
+type ChunkRead = tokio::task::JoinHandle<std::io::Result<(std::fs::File, bytes::Bytes)>>;
+
+/// Reads `n` bytes at the file's position (after seeking to `seek` if set)
+/// straight into the buffer that is sent: no intermediate copy.
+fn read_chunk(mut file: std::fs::File, seek: Option<u64>, n: u64) -> ChunkRead {
+    tokio::task::spawn_blocking(move || {
+        use std::io::{Read as _, Seek as _};
+        if let Some(at) = seek {
+            file.seek(std::io::SeekFrom::Start(at))?;
+        }
+        let mut buf = Vec::with_capacity(usize::try_from(n).unwrap_or(0));
+        (&mut file).take(n).read_to_end(&mut buf)?;
+        if (buf.len() as u64) < n {
+            // The blob is shorter than its index entry says: fail the body
+            // rather than send fewer bytes than the Content-Length promised.
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        Ok((file, bytes::Bytes::from(buf)))
+    })
+}
+
+/// `len` bytes of a local blob from `start`, in [`READ_CHUNK`] pieces, the
+/// next one read while the current one is being sent.
+fn file_chunks(file: std::fs::File, start: u64, len: u64) -> ByteStream {
+    use futures::StreamExt as _;
+    let first = len.min(READ_CHUNK);
+    let state = Some((read_chunk(file, Some(start), first), len - first));
+    futures::stream::unfold(state, |state| async move {
+        let (read, left) = state?;
+        let (file, chunk) = match read.await {
+            Ok(Ok(done)) => done,
+            Ok(Err(e)) => return Some((Err(e), None)),
+            Err(e) => return Some((Err(std::io::Error::other(e)), None)),
+        };
+        let next = (left > 0).then(|| {
+            let n = left.min(READ_CHUNK);
+            (read_chunk(file, None, n), left - n)
+        });
+        Some((Ok(chunk), next))
+    })
+    .boxed()
 }
 
 /// A listing request.

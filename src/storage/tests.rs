@@ -165,6 +165,7 @@ both_backends!(
     multipart_listings,
     large_bodies_cross_buffer_boundaries,
     objects_beyond_one_write_buffer,
+    streamed_ranges_across_chunks,
 );
 
 fn files_under(dir: &Path) -> usize {
@@ -1890,6 +1891,88 @@ async fn objects_beyond_one_write_buffer(kind: Kind) {
         .expect("copy");
     assert_eq!(copy.etag, info.etag);
     assert_eq!(read_all(&s, "b", "big-copy").await, big);
+}
+
+/// Streaming any range of a multi-chunk object yields exactly those bytes,
+/// in pieces no larger than 1 MiB (a response never holds the whole object).
+async fn streamed_ranges_across_chunks(kind: Kind) {
+    let fx = Fixture::new(kind).await;
+    let s = fx.store.clone();
+    const MIB: u64 = 1024 * 1024;
+    let body: Vec<u8> = (0..(3 * MIB + 5) as u32)
+        .map(|i| (i.wrapping_mul(2246822519) >> 9) as u8)
+        .collect();
+    put(&s, "c", &body).await;
+    let n = body.len() as u64;
+    for (start, len) in [
+        (0, n),
+        (0, 0),
+        (n - 1, 1),
+        (1, MIB),
+        (MIB - 1, 2),
+        (MIB, MIB),
+        (7, n - 8),
+        (2 * MIB + 3, n - 2 * MIB - 3),
+    ] {
+        let r = s.open_object("b", "c").await.expect("open");
+        let mut got = Vec::new();
+        let mut st = r.stream(start, len).await.expect("stream");
+        while let Some(chunk) = st.next().await {
+            let chunk = chunk.expect("chunk");
+            assert!(chunk.len() as u64 <= MIB, "chunk of {} bytes", chunk.len());
+            got.extend_from_slice(&chunk);
+        }
+        let want = &body[start as usize..(start + len) as usize];
+        assert!(got == want, "range {start}+{len}: {} bytes", got.len());
+    }
+}
+
+fn files_in(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            if e.path().is_dir() {
+                files_in(&e.path(), out);
+            } else {
+                out.push(e.path());
+            }
+        }
+    }
+}
+
+/// A local blob cut short behind the index's back fails the stream instead
+/// of ending it early (a response must not send fewer bytes than its
+/// Content-Length).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn truncated_local_blob_fails_the_stream() {
+    let fx = Fixture::new(Kind::Local).await;
+    let body = vec![7u8; 2 * 1024 * 1024 + 10];
+    put(&fx.store, "t", &body).await;
+    let mut blobs = Vec::new();
+    files_in(&fx.local_path("blobs").expect("local"), &mut blobs);
+    assert_eq!(blobs.len(), 1);
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&blobs[0])
+        .expect("open blob");
+    f.set_len(1024 * 1024 + 512).expect("truncate");
+    let r = fx.store.open_object("b", "t").await.expect("open");
+    let mut st = r.stream(0, body.len() as u64).await.expect("stream");
+    let mut got = 0;
+    let mut failed = false;
+    while let Some(chunk) = st.next().await {
+        match chunk {
+            Ok(c) => got += c.len(),
+            Err(e) => {
+                assert_eq!(e.kind(), std::io::ErrorKind::UnexpectedEof);
+                failed = true;
+                break;
+            }
+        }
+    }
+    assert!(
+        failed,
+        "the stream ended after {got} bytes without an error"
+    );
 }
 
 async fn large_bodies_cross_buffer_boundaries(kind: Kind) {
