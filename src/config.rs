@@ -68,7 +68,8 @@ pub struct Config {
     pub idempotent_create_bucket: bool,
     /// Answer CORS preflights and expose OSS headers to browsers.
     pub cors: bool,
-    /// Image-processing workers (0 = number of cores).
+    /// Image-processing workers (0 = number of cores); pinned one per core
+    /// when they are as many as the cores this process may use.
     pub workers: usize,
     /// Image-processing requests that may wait for a worker before 503.
     pub queue: usize,

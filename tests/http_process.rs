@@ -383,3 +383,64 @@ async fn style_delimiter_urls() {
         .await;
     assert_eq!(r.code().as_deref(), Some("NoSuchKey"));
 }
+
+/// A full image queue answers 503 `ServiceUnavailable` at once, with the
+/// OSS error body, while the running job still completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_queue_answers_503_at_once() {
+    let app = std::sync::Arc::new(TestApp::with(|c| {
+        c.workers = 1;
+        c.queue = 0;
+        c.cache_bytes = 0;
+    }));
+    assert_eq!(
+        app.signed("PUT", "/imgs/", &[], Vec::new()).await.status,
+        200
+    );
+    let photo = include_bytes!("../fixtures/images/photo-12mp.jpg").to_vec();
+    let put = app.signed("PUT", "/imgs/big.jpg", &[], photo).await;
+    assert_eq!(put.status, 200);
+    // A slow job: a full-size decode, a rotation and a blur.
+    let slow = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            app.signed(
+                "GET",
+                "/imgs/big.jpg?x-oss-process=image%2Frotate%2C90%2Fblur%2Cr_10%2Cs_10",
+                &[],
+                Vec::new(),
+            )
+            .await
+        })
+    };
+    // Wait until the slow job holds the only place.
+    while app.state.workers.in_flight(1) == 0 && !slow.is_finished() {
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    let mut refused = None;
+    while !slow.is_finished() {
+        let r = app
+            .signed(
+                "GET",
+                "/imgs/big.jpg?x-oss-process=image%2Fresize%2Cw_10",
+                &[],
+                Vec::new(),
+            )
+            .await;
+        if r.status == 503 {
+            refused = Some(r);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let Some(r) = refused else {
+        let done = slow.await.expect("the slow request");
+        panic!("nothing refused; slow job: {} {}", done.status, done.text());
+    };
+    assert_eq!(
+        element(&r.text(), "Code").as_deref(),
+        Some("ServiceUnavailable")
+    );
+    let done = slow.await.expect("the slow request");
+    assert_eq!(done.status, 200, "{}", done.text());
+}
