@@ -215,22 +215,62 @@ impl ObjectReader {
 /// the file back so the following chunk continues where this one ended.
 type ChunkRead = tokio::task::JoinHandle<std::io::Result<(std::fs::File, bytes::Bytes)>>;
 
-/// Reads `n` bytes at the file's position (after seeking to `seek` if set)
-/// straight into the buffer that is sent: no intermediate copy.
+/// Read buffers given back once their bytes were sent, for the next chunk.
+/// A fresh 1 MiB allocation per chunk cost more in page faults and page
+/// zeroing (about 8% of the CPU of serving a 4 MB object) than the reads.
+static READ_BUFFERS: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
+
+/// Buffers kept in [`READ_BUFFERS`]: two per response at 8 concurrent
+/// responses, 16 MiB at most.
+const READ_BUFFERS_KEPT: usize = 16;
+
+/// A chunk's buffer, returned to [`READ_BUFFERS`] when dropped.
+struct ReadBuffer(Vec<u8>);
+
+impl ReadBuffer {
+    /// An empty buffer with room for [`READ_CHUNK`] bytes.
+    fn take() -> ReadBuffer {
+        let kept = READ_BUFFERS.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        ReadBuffer(kept.unwrap_or_else(|| Vec::with_capacity(READ_CHUNK as usize)))
+    }
+}
+
+impl AsRef<[u8]> for ReadBuffer {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Drop for ReadBuffer {
+    fn drop(&mut self) {
+        let mut buf = std::mem::take(&mut self.0);
+        if buf.capacity() != READ_CHUNK as usize {
+            return;
+        }
+        buf.clear();
+        let mut kept = READ_BUFFERS.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.len() < READ_BUFFERS_KEPT {
+            kept.push(buf);
+        }
+    }
+}
+
+/// Reads `n` (at most [`READ_CHUNK`]) bytes at the file's position (after
+/// seeking to `seek` if set) straight into the buffer that is sent.
 fn read_chunk(mut file: std::fs::File, seek: Option<u64>, n: u64) -> ChunkRead {
     tokio::task::spawn_blocking(move || {
         use std::io::{Read as _, Seek as _};
         if let Some(at) = seek {
             file.seek(std::io::SeekFrom::Start(at))?;
         }
-        let mut buf = Vec::with_capacity(usize::try_from(n).unwrap_or(0));
-        (&mut file).take(n).read_to_end(&mut buf)?;
-        if (buf.len() as u64) < n {
+        let mut buf = ReadBuffer::take();
+        (&mut file).take(n).read_to_end(&mut buf.0)?;
+        if (buf.0.len() as u64) < n {
             // The blob is shorter than its index entry says: fail the body
             // rather than send fewer bytes than the Content-Length promised.
             return Err(std::io::ErrorKind::UnexpectedEof.into());
         }
-        Ok((file, bytes::Bytes::from(buf)))
+        Ok((file, bytes::Bytes::from_owner(buf)))
     })
 }
 
