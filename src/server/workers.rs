@@ -4,13 +4,12 @@
 //!
 //! When there are exactly as many threads as cores this process may run on
 //! (the default), each thread is pinned to a core of its own. Left to the
-//! scheduler, two decodes woken on a
-//! 2-core machine often shared one core while the other idled (about 20% of
-//! the CPU idle under `wrk -c2`, each request waiting 0.6 ms per switch on
-//! average); pinned, every job has a core to itself (P2 at `wrk -c2`: 115 →
-//! 140 requests/s). With fewer threads than cores (a CPU quota, or a
-//! `workers` setting below the core count) nothing is pinned: which cores
-//! are free is then the scheduler's to judge.
+//! scheduler, two decodes on a 2-core machine often shared one core while
+//! the other idled (about 20% of the CPU idle under `wrk -c2`, threads
+//! waiting 0.6 ms per switch on average); pinned, every job has a core to
+//! itself (P2 at `wrk -c2`: 115 → 140 requests/s). With fewer threads than
+//! cores (a CPU quota, or a `workers` setting below the core count) nothing
+//! is pinned: which cores are free is then the scheduler's to judge.
 
 use std::sync::{mpsc, Arc, Mutex};
 

@@ -225,11 +225,9 @@ impl Huffman {
             ac: table::<AcEntry, { 1 << AC_BITS }>()?,
         };
         if ac {
-            let mut t = self::table::<AcEntry, { 1 << AC_BITS }>()?;
-            for (i, e) in t.iter_mut().enumerate() {
-                *e = table.ac_entry(i as u32);
+            for i in 0..table.ac.len() {
+                table.ac[i] = table.ac_entry(i as u32);
             }
-            table.ac = t;
         }
         if ac && pack {
             let mut p = self::table::<u16, { 1 << PACK_BITS }>()?;
