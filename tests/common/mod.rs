@@ -433,6 +433,11 @@ impl Server {
         self.client().signed(method, path_and_query, headers, body)
     }
 
+    /// The server's process id (for `/proc/<pid>/status`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SIGKILL, no cleanup.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
@@ -486,6 +491,40 @@ impl Client {
         let mut out = Vec::new();
         let _ = std::io::Read::read_to_end(&mut resp.into_reader(), &mut out);
         (status, hdrs, out)
+    }
+
+    /// Sends a V1-signed request whose body, `len` bytes, is read from `body`
+    /// while it is sent (no copy of it is kept); the response comes back
+    /// with its body unread. `Err` is a transport failure: no answer came.
+    pub fn signed_streaming(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        len: u64,
+        body: impl std::io::Read,
+    ) -> Result<ureq::Response, String> {
+        let (date, auth) = sign_v1(method, path_and_query, headers);
+        // Per-operation limits, not one for the whole exchange: a large body
+        // may take a while, but it never stalls for a minute.
+        let agent = ureq::AgentBuilder::new()
+            .timeout_connect(std::time::Duration::from_secs(10))
+            .timeout_read(std::time::Duration::from_secs(60))
+            .timeout_write(std::time::Duration::from_secs(60))
+            .build();
+        let mut req = agent
+            .request(method, &self.url(path_and_query))
+            .set("date", &date)
+            .set("authorization", &auth)
+            // Known length: sent as is, not chunked.
+            .set("content-length", &len.to_string());
+        for (n, v) in headers {
+            req = req.set(n, v);
+        }
+        match req.send(body) {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => Ok(r),
+            Err(e) => Err(e.to_string()),
+        }
     }
 }
 
