@@ -96,16 +96,15 @@ mod server_cli {
                         cred.access_key_secret
                     );
                     println!(
-                        "Try it with oss2:\n  import oss2\n  bucket = oss2.Bucket(oss2.Auth('{}', '{}'), 'http://{}', 'my-bucket')\n  bucket.create_bucket()",
-                        cred.access_key_id, cred.access_key_secret, config.listen
+                        "Try it with oss2:\n  import oss2\n  bucket = oss2.Bucket(oss2.Auth('{}', '{}'), '{}', 'my-bucket')\n  bucket.create_bucket()",
+                        cred.access_key_id,
+                        cred.access_key_secret,
+                        endpoint(&config.listen)
                     );
                     config.credentials.push(cred);
                 }
                 Err(e) => {
-                    eprintln!(
-                        "ossimg: cannot store generated credentials in {}: {e}",
-                        config.data.display()
-                    );
+                    eprintln!("ossimg: {e}");
                     return ExitCode::from(1);
                 }
             }
@@ -159,6 +158,22 @@ mod server_cli {
                 eprintln!("ossimg: {e}");
                 ExitCode::from(1)
             }
+        }
+    }
+
+    /// The URL clients reach `listen` at: an unspecified address (`0.0.0.0`,
+    /// `[::]`) becomes the loopback address of its family.
+    fn endpoint(listen: &str) -> String {
+        match listen.parse::<std::net::SocketAddr>() {
+            Ok(mut a) if a.ip().is_unspecified() => {
+                let lo = match a {
+                    std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                    std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+                };
+                a.set_ip(lo);
+                format!("http://{a}")
+            }
+            _ => format!("http://{listen}"),
         }
     }
 

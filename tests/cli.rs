@@ -1,7 +1,13 @@
-//! `ossimg process` and `ossimg info`: the server's pipeline from the shell.
+//! `ossimg process` and `ossimg info`: the server's pipeline from the shell;
+//! the first start of `ossimg serve` without configured credentials.
+
+mod common;
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use ossimg::img::{codec, Limits};
 
@@ -137,4 +143,255 @@ fn process_with_a_local_watermark_file() {
         .expect("run");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("0040-00000025"));
+}
+
+// ---- first start: generated credentials ------------------------------------
+
+/// `ossimg serve` on a free port with an empty environment (so no
+/// `OSSIMG_ACCESS_KEY_*`), its stdout and stderr read line by line.
+struct Serve {
+    child: std::process::Child,
+    addr: String,
+    stdout: mpsc::Receiver<String>,
+    stderr: mpsc::Receiver<String>,
+}
+
+/// Sends each line of `r` into the returned channel.
+fn lines_of(r: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead as _;
+        for line in std::io::BufReader::new(r).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+impl Serve {
+    fn start(data: &Path) -> Serve {
+        let addr = common::free_addr();
+        let mut child = Command::new(BIN)
+            .args(["serve", "--listen", &addr, "--data"])
+            .arg(data)
+            .env_clear()
+            .env("OSSIMG_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn ossimg serve");
+        let stdout = lines_of(child.stdout.take().expect("stdout"));
+        let stderr = lines_of(child.stderr.take().expect("stderr"));
+        Serve {
+            child,
+            addr,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// The stdout lines up to and including the `listening` line. Right
+    /// after that line is seen, a connection to the port must succeed.
+    fn until_listening(&mut self) -> Vec<String> {
+        let mut lines = Vec::new();
+        loop {
+            match self.stdout.recv_timeout(Duration::from_secs(30)) {
+                Ok(line) => {
+                    let done = line.contains("listening");
+                    lines.push(line);
+                    if done {
+                        // No retry and no sleep: the line promises a bound socket.
+                        std::net::TcpStream::connect(&self.addr).unwrap_or_else(|e| {
+                            panic!("connect right after the listening line: {e}")
+                        });
+                        return lines;
+                    }
+                }
+                Err(e) => panic!(
+                    "no listening line ({e}); stdout so far: {lines:?}; stderr: {:?}",
+                    self.stderr.try_iter().collect::<Vec<_>>()
+                ),
+            }
+        }
+    }
+
+    /// Waits (at most 30 s) for the process to exit; its code and stderr.
+    fn wait_exit(&mut self) -> (Option<i32>, String) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("poll") {
+                // The reader thread ends at EOF; collect what it read.
+                let mut err = Vec::new();
+                while let Ok(line) = self.stderr.recv_timeout(Duration::from_secs(5)) {
+                    err.push(line);
+                }
+                return (status.code(), err.join("\n"));
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "ossimg serve did not exit"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The value after `label` on the line that starts with it.
+fn printed(lines: &[String], label: &str) -> String {
+    lines
+        .iter()
+        .find_map(|l| l.trim().strip_prefix(label))
+        .map(|v| v.trim().to_string())
+        .unwrap_or_else(|| panic!("no `{label}` line in {lines:?}"))
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .expect("metadata")
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[test]
+fn first_start_generates_prints_and_reuses_a_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let file = data.join("credentials.toml");
+
+    let mut server = Serve::start(&data);
+    let lines = server.until_listening();
+    let id = printed(&lines, "AccessKeyId:");
+    let secret = printed(&lines, "AccessKeySecret:");
+    assert!(id.starts_with("LTAI") && id.len() == 28, "{id}");
+    assert_eq!(secret.len(), 30, "{secret}");
+    assert!(
+        lines[0].starts_with("Generated access key") && lines[0].contains(&*file.to_string_lossy()),
+        "{lines:?}"
+    );
+    // The oss2 snippet names the key pair and the endpoint.
+    let snippet = format!(
+        "oss2.Bucket(oss2.Auth('{id}', '{secret}'), 'http://{}', ",
+        server.addr
+    );
+    assert!(lines.iter().any(|l| l.contains(&snippet)), "{lines:?}");
+    assert!(lines.iter().any(|l| l.trim() == "import oss2"), "{lines:?}");
+    // The listening line is the last one, after the credentials.
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some(format!("ossimg listening on http://{}", server.addr).as_str())
+    );
+
+    #[cfg(unix)]
+    assert_eq!(mode(&file), 0o600);
+    let stored = std::fs::read_to_string(&file).expect("credentials file");
+    assert!(stored.contains(&id) && stored.contains(&secret), "{stored}");
+    let leftovers: Vec<_> = std::fs::read_dir(&data)
+        .expect("data dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // The printed key signs requests; a wrong secret is refused.
+    let client = common::Client {
+        addr: server.addr.clone(),
+    };
+    let (status, _, body) = client.signed_as(&id, &secret, "PUT", "/first/", &[], b"");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let (status, _, body) = client.signed_as(&id, &secret, "PUT", "/first/k", &[], b"hi");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let (status, _, _) = client.signed_as(&id, "wrong", "GET", "/first/k", &[], b"");
+    assert_eq!(status, 403);
+    drop(server);
+
+    // A restart reuses the stored pair and leaves the file alone.
+    let mut server = Serve::start(&data);
+    let lines = server.until_listening();
+    assert!(lines[0].starts_with("Using access key"), "{lines:?}");
+    assert_eq!(printed(&lines, "AccessKeyId:"), id);
+    assert_eq!(printed(&lines, "AccessKeySecret:"), secret);
+    assert_eq!(std::fs::read_to_string(&file).expect("file"), stored);
+    let client = common::Client {
+        addr: server.addr.clone(),
+    };
+    let (status, _, body) = client.signed_as(&id, &secret, "GET", "/first/k", &[], b"");
+    assert_eq!(status, 200);
+    assert_eq!(body, b"hi");
+}
+
+#[test]
+fn a_bad_credentials_file_stops_the_start_and_is_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases: [(&str, &[u8]); 3] = [
+        (
+            "not TOML",
+            b"access_key_id = \"LTAIabc\"\nthis is not toml\n",
+        ),
+        (
+            "empty secret",
+            b"access_key_id = \"LTAIabc\"\naccess_key_secret = \"\"\n",
+        ),
+        ("not UTF-8", b"\xff\xfe\x00garbage"),
+    ];
+    for (what, content) in cases {
+        let data = dir.path().join(what.replace(' ', "-"));
+        std::fs::create_dir_all(&data).expect("data dir");
+        let file = data.join("credentials.toml");
+        std::fs::write(&file, content).expect("write");
+        let before = std::fs::metadata(&file).expect("metadata").modified().ok();
+        let mut server = Serve::start(&data);
+        let (code, stderr) = server.wait_exit();
+        assert_eq!(code, Some(1), "{what}: {stderr}");
+        assert!(
+            stderr.contains(&*file.to_string_lossy()),
+            "{what}: {stderr}"
+        );
+        assert!(stderr.contains("left as is"), "{what}: {stderr}");
+        let out: Vec<String> = server.stdout.try_iter().collect();
+        assert!(
+            !out.iter()
+                .any(|l| l.contains("AccessKey") || l.contains("listening")),
+            "{what}: {out:?}"
+        );
+        assert_eq!(std::fs::read(&file).expect("file"), content, "{what}");
+        assert_eq!(
+            std::fs::metadata(&file).expect("metadata").modified().ok(),
+            before,
+            "{what}"
+        );
+        let names: Vec<PathBuf> = std::fs::read_dir(&data)
+            .expect("data dir")
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        assert_eq!(names, [file], "{what}: nothing else is written");
+    }
+
+    // A credentials "file" that cannot be read (here a directory).
+    let data = dir.path().join("unreadable");
+    let file = data.join("credentials.toml");
+    std::fs::create_dir_all(&file).expect("dir");
+    let mut server = Serve::start(&data);
+    let (code, stderr) = server.wait_exit();
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot read the generated credentials file")
+            && stderr.contains(&*file.to_string_lossy()),
+        "{stderr}"
+    );
+    assert!(file.is_dir());
 }

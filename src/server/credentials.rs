@@ -3,12 +3,13 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rand::Rng;
 
 use crate::config::CredentialConfig;
 use crate::oss::auth::{Credential, CredentialStore};
+use crate::storage::{create_dir_durable, fsync_dir};
 
 /// The set of known access keys.
 #[derive(Debug, Clone, Default)]
@@ -55,16 +56,110 @@ impl CredentialStore for Credentials {
 /// File name of the generated key pair inside the data directory.
 pub const GENERATED_FILE: &str = "credentials.toml";
 
-/// Loads the generated key pair from `data_dir`, creating it (mode 0600) on
-/// first use. The flag says whether it was created now.
-pub fn load_or_generate(data_dir: &Path) -> std::io::Result<(CredentialConfig, bool)> {
+/// Why the generated key pair cannot be loaded or stored.
+#[derive(Debug, thiserror::Error)]
+pub enum GeneratedKeyError {
+    /// The file exists but cannot be read.
+    #[error("cannot read the generated credentials file {path}: {source} (it is left as is)")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The file does not hold a usable key pair.
+    #[error(
+        "the generated credentials file {path} is corrupt: {message}; it is left as is: \
+         repair it, or remove it to generate a new key pair (clients using the old key \
+         will then be refused)"
+    )]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A new key pair cannot be stored.
+    #[error("cannot store generated credentials in {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+}
+
+/// Loads the generated key pair from `data_dir`, creating it on first use.
+/// The flag says whether it was created now.
+///
+/// A file that exists but cannot be read or parsed is an error and is
+/// never replaced: a silently new key would lock every client out. A new
+/// file is written durably and never over an existing one (see
+/// [`store_new`]).
+pub fn load_or_generate(data_dir: &Path) -> Result<(CredentialConfig, bool), GeneratedKeyError> {
     let path = data_dir.join(GENERATED_FILE);
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        if let Ok(c) = toml::from_str::<CredentialConfig>(&text) {
-            return Ok((c, false));
-        }
+    if let Some(c) = load(&path)? {
+        return Ok((c, false));
     }
-    std::fs::create_dir_all(data_dir)?;
+    let cred = generate();
+    let text = toml::to_string(&cred).map_err(|e| GeneratedKeyError::Write {
+        path: path.clone(),
+        source: std::io::Error::other(e),
+    })?;
+    match store_new(data_dir, &path, text.as_bytes()) {
+        Ok(true) => Ok((cred, true)),
+        // Another process created the file meanwhile: use its key.
+        Ok(false) => match load(&path)? {
+            Some(c) => Ok((c, false)),
+            None => Err(GeneratedKeyError::Read {
+                path,
+                source: std::io::ErrorKind::NotFound.into(),
+            }),
+        },
+        Err(source) => Err(GeneratedKeyError::Write { path, source }),
+    }
+}
+
+/// The key pair in `path`, or `None` when the file does not exist.
+fn load(path: &Path) -> Result<Option<CredentialConfig>, GeneratedKeyError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(GeneratedKeyError::Read {
+                path: path.to_path_buf(),
+                source,
+            })
+        }
+    };
+    let invalid = |message: String| GeneratedKeyError::Invalid {
+        path: path.to_path_buf(),
+        message,
+    };
+    let c: CredentialConfig = toml::from_str(&text).map_err(|e| {
+        let what = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+        match e.span() {
+            Some(span) => {
+                let line = text
+                    .get(..span.start)
+                    .map_or(0, |t| t.matches('\n').count())
+                    + 1;
+                invalid(format!("line {line}: {what}"))
+            }
+            None => invalid(what),
+        }
+    })?;
+    if c.access_key_id.trim().is_empty() || c.access_key_secret.trim().is_empty() {
+        return Err(invalid(
+            "access_key_id and access_key_secret must not be empty".into(),
+        ));
+    }
+    Ok(Some(c))
+}
+
+/// A fresh random key pair: `LTAI` + 24 upper-case letters and digits, and a
+/// 30-character alphanumeric secret.
+fn generate() -> CredentialConfig {
     let mut rng = rand::rng();
     let id: String = (0..24)
         .map(|_| char::from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[rng.random_range(0..36)]))
@@ -75,21 +170,46 @@ pub fn load_or_generate(data_dir: &Path) -> std::io::Result<(CredentialConfig, b
             char::from(set[rng.random_range(0..set.len())])
         })
         .collect();
-    let cred = CredentialConfig {
+    CredentialConfig {
         access_key_id: format!("LTAI{id}"),
         access_key_secret: secret,
         security_token: None,
-    };
-    let text = toml::to_string(&cred).map_err(std::io::Error::other)?;
+    }
+}
+
+/// Writes `bytes` to `path` (inside `dir`) unless it exists: a temp file in
+/// `dir` created with mode 0600, written and fsynced, then hard-linked to
+/// `path` (which fails instead of replacing an existing file; filesystems
+/// without hard links fall back to a rename), the temp name removed and
+/// `dir` fsynced. Returns false, writing nothing, when `path` already
+/// exists.
+fn store_new(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+    create_dir_durable(dir)?;
+    let tmp = dir.join(format!(
+        ".{GENERATED_FILE}.{:016x}.tmp",
+        rand::random::<u64>()
+    ));
     let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
+    opts.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(&path)?;
-    f.write_all(text.as_bytes())?;
-    f.sync_all()?;
-    Ok((cred, true))
+    let written = opts.open(&tmp).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
+    let placed = written.and_then(|()| match std::fs::hard_link(&tmp, path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(_) if !path.exists() => std::fs::rename(&tmp, path).map(|()| true),
+        Err(e) => Err(e),
+    });
+    // Gone already after a rename; a failure here leaves only a stray
+    // private temp file.
+    let _ = std::fs::remove_file(&tmp);
+    let placed = placed?;
+    fsync_dir(dir)?;
+    Ok(placed)
 }

@@ -130,22 +130,31 @@ fn is_blob_id(name: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-fn fsync_dir(path: &Path) -> io::Result<()> {
+/// Fsyncs a directory, making the entries created or renamed in it durable.
+pub(crate) fn fsync_dir(path: &Path) -> io::Result<()> {
     fs::File::open(path)?.sync_all()
 }
 
 /// Creates `dir` (and missing parents up to an existing one), fsyncing each
-/// parent whose entries changed.
-fn create_dir_durable(dir: &Path) -> io::Result<()> {
-    if dir.is_dir() {
+/// parent whose entries changed. A relative path's empty parent is the
+/// current directory.
+pub(crate) fn create_dir_durable(dir: &Path) -> io::Result<()> {
+    if dir.as_os_str().is_empty() || dir.is_dir() {
         return Ok(());
     }
-    if let Some(parent) = dir.parent() {
+    let parent = dir.parent().map(|p| {
+        if p.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            p
+        }
+    });
+    if let Some(parent) = parent {
         create_dir_durable(parent)?;
     }
     match fs::create_dir(dir) {
         Ok(()) => {
-            if let Some(parent) = dir.parent() {
+            if let Some(parent) = parent {
                 fsync_dir(parent)?;
             }
             Ok(())

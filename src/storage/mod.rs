@@ -17,6 +17,7 @@ pub mod s3;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use blob::{create_dir_durable, fsync_dir};
 pub use error::{Error, Result};
 
 /// An access control setting of a bucket or an object.

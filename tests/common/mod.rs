@@ -194,6 +194,17 @@ pub fn signed_request(
 
 /// The `Date` and `Authorization` headers of a V1-signed path-style request.
 pub fn sign_v1(method: &str, path_and_query: &str, headers: &[(&str, &str)]) -> (String, String) {
+    sign_v1_as(AK, SK, method, path_and_query, headers)
+}
+
+/// [`sign_v1`] with another key pair.
+pub fn sign_v1_as(
+    ak: &str,
+    sk: &str,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, &str)],
+) -> (String, String) {
     let date = httpdate::fmt_http_date(SystemTime::now());
     let (path, query) = path_and_query
         .split_once('?')
@@ -246,10 +257,10 @@ pub fn sign_v1(method: &str, path_and_query: &str, headers: &[(&str, &str)]) -> 
         get("content-md5"),
         get("content-type")
     );
-    let mut mac = Hmac::<Sha1>::new_from_slice(SK.as_bytes()).expect("hmac key");
+    let mut mac = Hmac::<Sha1>::new_from_slice(sk.as_bytes()).expect("hmac key");
     mac.update(sts.as_bytes());
     let sig = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-    (date, format!("OSS {AK}:{sig}"))
+    (date, format!("OSS {ak}:{sig}"))
 }
 
 pub fn md5_b64(data: &[u8]) -> String {
@@ -293,6 +304,15 @@ impl<'a> Launch<'a> {
     }
 }
 
+/// `127.0.0.1:<a port that was free a moment ago>`.
+pub fn free_addr() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    format!("127.0.0.1:{port}")
+}
+
 /// A real `ossimg serve` process on a free port; killed when dropped.
 pub struct Server {
     pub child: std::process::Child,
@@ -326,11 +346,7 @@ impl Server {
     /// exits first or is not ready within 30 s.
     pub fn launch(launch: Launch<'_>) -> Server {
         use std::process::{Command, Stdio};
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        let addr = format!("127.0.0.1:{port}");
+        let addr = free_addr();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ossimg"));
         cmd.args(["serve", "--listen", &addr, "--data"])
             .arg(launch.data)
@@ -465,7 +481,20 @@ impl Client {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> (u16, Vec<(String, String)>, Vec<u8>) {
-        let (date, auth) = sign_v1(method, path_and_query, headers);
+        self.signed_as(AK, SK, method, path_and_query, headers, body)
+    }
+
+    /// [`Client::signed`] with another key pair.
+    pub fn signed_as(
+        &self,
+        ak: &str,
+        sk: &str,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        let (date, auth) = sign_v1_as(ak, sk, method, path_and_query, headers);
         let agent = ureq::AgentBuilder::new()
             .timeout(std::time::Duration::from_secs(60))
             .build();
