@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::img::Limits;
+use crate::storage::MAX_PART_NUMBER;
 
 /// One access key.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -94,6 +95,21 @@ pub struct Config {
     pub body_read_timeout_secs: u64,
     /// Largest total size of a request's headers, bytes (431 beyond).
     pub max_header_bytes: usize,
+    /// Largest object written in one request, bytes: a PutObject body, an
+    /// AppendObject total, a CopyObject source, a saved processed image
+    /// (`EntityTooLarge` beyond). Multipart objects are bounded by their parts.
+    pub max_object_size: u64,
+    /// Largest part, bytes: an UploadPart body or an UploadPartCopy range
+    /// (`EntityTooLarge` beyond).
+    pub max_part_size: u64,
+    /// Smallest size of every part but the last at
+    /// CompleteMultipartUpload, bytes (`EntityTooSmall` below).
+    pub min_part_size: u64,
+    /// Highest part number, 1 to 10000 (`InvalidArgument` beyond).
+    pub max_parts: u32,
+    /// Most keys in one DeleteMultipleObjects request (`MalformedXML`
+    /// beyond).
+    pub max_delete_keys: usize,
     /// Host suffixes under which the first label is a bucket.
     pub virtual_host_suffixes: Vec<String>,
     /// Hosts that always mean path style.
@@ -146,6 +162,11 @@ impl Default for Config {
             header_read_timeout_secs: 10,
             body_read_timeout_secs: 60,
             max_header_bytes: 64 * 1024,
+            max_object_size: 5 * GIB,
+            max_part_size: 5 * GIB,
+            min_part_size: 100 * 1024,
+            max_parts: MAX_PART_NUMBER,
+            max_delete_keys: 1000,
             virtual_host_suffixes: vec!["localhost".into(), "aliyuncs.com".into()],
             path_style_hosts: vec!["localhost".into()],
             credentials: Vec::new(),
@@ -162,6 +183,8 @@ impl Default for Config {
         }
     }
 }
+
+const GIB: u64 = 1024 * 1024 * 1024;
 
 /// How an environment value is turned into a TOML value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,6 +226,11 @@ pub const KEYS: &[(&str, EnvKind)] = &[
     ("header_read_timeout_secs", EnvKind::Integer),
     ("body_read_timeout_secs", EnvKind::Integer),
     ("max_header_bytes", EnvKind::Integer),
+    ("max_object_size", EnvKind::Integer),
+    ("max_part_size", EnvKind::Integer),
+    ("min_part_size", EnvKind::Integer),
+    ("max_parts", EnvKind::Integer),
+    ("max_delete_keys", EnvKind::Integer),
     ("virtual_host_suffixes", EnvKind::List),
     ("path_style_hosts", EnvKind::List),
     ("credentials", EnvKind::Tables),
@@ -425,6 +453,21 @@ impl Config {
         if self.max_header_bytes < 1024 {
             return invalid("max_header_bytes", "must be at least 1024");
         }
+        if self.max_object_size == 0 {
+            return invalid("max_object_size", "must be at least 1");
+        }
+        if self.max_part_size == 0 {
+            return invalid("max_part_size", "must be at least 1");
+        }
+        if self.min_part_size > self.max_part_size {
+            return invalid("min_part_size", "must not exceed max_part_size");
+        }
+        if !(1..=MAX_PART_NUMBER).contains(&self.max_parts) {
+            return invalid("max_parts", "must be between 1 and 10000");
+        }
+        if self.max_delete_keys == 0 {
+            return invalid("max_delete_keys", "must be at least 1");
+        }
         if self
             .style_delimiters
             .values()
@@ -454,6 +497,13 @@ impl Config {
         toml::Table::try_from(&c)
             .and_then(|t| toml::to_string(&t))
             .unwrap_or_else(|e| format!("# cannot render the configuration: {e}\n"))
+    }
+
+    /// The largest object a CompleteMultipartUpload may assemble: every
+    /// part at its largest (48.8 TiB with the defaults, as on OSS). The
+    /// single-request bound `max_object_size` does not apply to it.
+    pub fn max_multipart_object_size(&self) -> u64 {
+        u64::from(self.max_parts).saturating_mul(self.max_part_size)
     }
 
     /// Image limits derived from this configuration.

@@ -162,6 +162,12 @@ fn invalid_values_name_their_key() {
             "header_read_timeout_secs",
         ),
         ("OSSIMG_MAX_HEADER_BYTES", "10", "max_header_bytes"),
+        ("OSSIMG_MAX_OBJECT_SIZE", "0", "max_object_size"),
+        ("OSSIMG_MAX_PART_SIZE", "0", "max_part_size"),
+        ("OSSIMG_MIN_PART_SIZE", "6000000000", "min_part_size"),
+        ("OSSIMG_MAX_PARTS", "10001", "max_parts"),
+        ("OSSIMG_MAX_PARTS", "0", "max_parts"),
+        ("OSSIMG_MAX_DELETE_KEYS", "0", "max_delete_keys"),
         ("OSSIMG_LOG", "ossimg=[[", "log"),
     ] {
         let c = Config::layered(None, env(&[(var, value)])).expect("type checks");
@@ -264,5 +270,46 @@ fn defaults_print_round_trip() {
     assert_eq!(
         Config::from_toml(&stdout).expect("parses back"),
         Config::default()
+    );
+}
+
+#[test]
+fn size_limits_from_file_and_env() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write_file(
+        dir.path(),
+        "max_object_size = 1000\nmax_part_size = 600\nmin_part_size = 100\n",
+    );
+    let c = Config::layered(
+        Some(&file),
+        env(&[
+            ("OSSIMG_MAX_PART_SIZE", "700"),
+            ("OSSIMG_MAX_PARTS", "5"),
+            ("OSSIMG_MAX_DELETE_KEYS", "2"),
+        ]),
+    )
+    .expect("loads");
+    c.validate().expect("valid");
+    assert_eq!(
+        (
+            c.max_object_size,
+            c.max_part_size,
+            c.min_part_size,
+            c.max_parts,
+            c.max_delete_keys
+        ),
+        (1000, 700, 100, 5, 2)
+    );
+    assert_eq!(c.max_multipart_object_size(), 3500);
+    let d = Config::default();
+    assert_eq!(
+        (
+            d.max_object_size,
+            d.max_part_size,
+            d.min_part_size,
+            d.max_parts,
+            d.max_delete_keys
+        ),
+        (5 << 30, 5 << 30, 100 * 1024, 10_000, 1000)
     );
 }

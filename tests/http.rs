@@ -853,3 +853,153 @@ async fn virtual_host_addressing() {
         .expect("request");
     assert_eq!(app.send(req).await.body, b"v");
 }
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn configured_size_limits() {
+    let app = TestApp::with(|c| {
+        c.max_object_size = 1000;
+        c.max_part_size = 600;
+        c.min_part_size = 100;
+        c.max_parts = 5;
+        c.max_delete_keys = 2;
+    });
+    let r = app.signed("PUT", "/lim/", &[], Vec::new()).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let blobs = app.dir.path().join("data").join("blobs");
+
+    // PutObject above max_object_size: the OSS error document, nothing stored.
+    let r = app.signed("PUT", "/lim/big", &[], vec![b'x'; 1001]).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(r.header("content-type"), Some("application/xml"));
+    assert!(r.text().starts_with("<?xml"), "{}", r.text());
+    assert_eq!(r.code().as_deref(), Some("EntityTooLarge"));
+    assert_eq!(
+        element(&r.text(), "Message").as_deref(),
+        Some("Your proposed upload exceeds the maximum allowed object size.")
+    );
+    assert!(element(&r.text(), "RequestId").is_some());
+    let g = app.signed("GET", "/lim/big", &[], Vec::new()).await;
+    assert_eq!(g.code().as_deref(), Some("NoSuchKey"));
+    assert!(files_under(&blobs).is_empty(), "{:?}", files_under(&blobs));
+    let r = app.signed("PUT", "/lim/full", &[], vec![b'f'; 1000]).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+
+    // AppendObject: the total counts.
+    let r = app
+        .signed("POST", "/lim/log?append&position=0", &[], vec![b'a'; 600])
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = app
+        .signed("POST", "/lim/log?append&position=600", &[], vec![b'b'; 401])
+        .await;
+    assert_eq!(r.code().as_deref(), Some("EntityTooLarge"), "{}", r.text());
+
+    // Multipart: each part within max_part_size, the total beyond
+    // max_object_size.
+    let r = app.signed("POST", "/lim/mp?uploads", &[], Vec::new()).await;
+    let id = element(&r.text(), "UploadId").expect("upload id");
+    let part = |n: u32| format!("/lim/mp?partNumber={n}&uploadId={id}");
+    let r = app.signed("PUT", &part(1), &[], vec![b'1'; 601]).await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.code().as_deref(), Some("EntityTooLarge"), "{}", r.text());
+    let r = app.signed("PUT", &part(6), &[], vec![b'6'; 10]).await;
+    assert_eq!(r.code().as_deref(), Some("InvalidArgument"), "{}", r.text());
+    assert!(r.text().contains("between 1 and 5"), "{}", r.text());
+    let mut etags = Vec::new();
+    for (n, len) in [(1, 600), (2, 600), (3, 300)] {
+        let r = app
+            .signed("PUT", &part(n), &[], vec![b'0' + n as u8; len])
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        etags.push(r.header("etag").expect("etag").to_string());
+    }
+    // UploadPartCopy is a part too.
+    let copy = [("x-oss-copy-source", "/lim/full")];
+    let r = app.signed("PUT", &part(4), &copy, Vec::new()).await;
+    assert_eq!(r.code().as_deref(), Some("EntityTooLarge"), "{}", r.text());
+    let ranged = [
+        ("x-oss-copy-source", "/lim/full"),
+        ("x-oss-copy-source-range", "bytes=0-599"),
+    ];
+    let r = app.signed("PUT", &part(4), &ranged, Vec::new()).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    etags.push(element(&r.text(), "ETag").expect("etag"));
+    let body: String = etags
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            format!(
+                "<Part><PartNumber>{}</PartNumber><ETag>{e}</ETag></Part>",
+                i + 1
+            )
+        })
+        .collect();
+    let body = format!("<CompleteMultipartUpload>{body}</CompleteMultipartUpload>");
+    let r = app
+        .signed("POST", &format!("/lim/mp?uploadId={id}"), &[], body)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let g = app.signed("GET", "/lim/mp", &[], Vec::new()).await;
+    assert_eq!(g.status, 200);
+    assert_eq!(g.body.len(), 2100, "above max_object_size");
+
+    // min_part_size applies to every part but the last.
+    let r = app
+        .signed("POST", "/lim/small?uploads", &[], Vec::new())
+        .await;
+    let id = element(&r.text(), "UploadId").expect("upload id");
+    for (n, len) in [(1, 99), (2, 10)] {
+        let r = app
+            .signed(
+                "PUT",
+                &format!("/lim/small?partNumber={n}&uploadId={id}"),
+                &[],
+                vec![b'x'; len],
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+    let r = app
+        .signed(
+            "POST",
+            &format!("/lim/small?uploadId={id}"),
+            &[("x-oss-complete-all", "yes")],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.code().as_deref(), Some("EntityTooSmall"), "{}", r.text());
+
+    // DeleteMultipleObjects: at most max_delete_keys keys.
+    let keys = |n: usize| {
+        let objects: String = (0..n)
+            .map(|i| format!("<Object><Key>k{i}</Key></Object>"))
+            .collect();
+        format!("<Delete><Quiet>true</Quiet>{objects}</Delete>").into_bytes()
+    };
+    let r = app.signed("POST", "/lim/?delete", &[], keys(3)).await;
+    assert_eq!(r.code().as_deref(), Some("MalformedXML"), "{}", r.text());
+    let r = app.signed("POST", "/lim/?delete", &[], keys(2)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+}
+
+#[tokio::test]
+async fn default_limits_allow_multipart_objects_above_five_gib() {
+    // The completion bound is max_parts × max_part_size, not max_object_size.
+    let c = ossimg::config::Config::default();
+    assert_eq!(c.max_object_size, 5 << 30);
+    assert_eq!(c.max_multipart_object_size(), 10_000 * (5u64 << 30));
+}

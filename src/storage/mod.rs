@@ -19,6 +19,7 @@ mod tests;
 
 pub(crate) use blob::{create_dir_durable, fsync_dir};
 pub use error::{Error, Result};
+pub use rules::MAX_PART_NUMBER;
 
 /// An access control setting of a bucket or an object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -116,16 +117,22 @@ pub struct WriteOptions {
     pub forbid_overwrite: bool,
     /// The body must have this MD5 (`InvalidDigest` otherwise).
     pub expected_md5: Option<[u8; 16]>,
-    /// Largest accepted body (`EntityTooLarge` beyond).
+    /// Largest accepted body (`EntityTooLarge` beyond); for a multipart
+    /// completion, the largest assembled object.
     pub max_size: u64,
+    /// Multipart completion only: smallest size of every part but the last
+    /// (`EntityTooSmall` below).
+    pub min_part_size: u64,
 }
 
 impl Default for WriteOptions {
+    /// OSS's limits: 5 GiB bodies, 100 KiB parts.
     fn default() -> Self {
         WriteOptions {
             forbid_overwrite: false,
             expected_md5: None,
             max_size: 5 * 1024 * 1024 * 1024,
+            min_part_size: 100 * 1024,
         }
     }
 }
@@ -659,7 +666,8 @@ impl Store {
     }
 
     /// Completes an upload from the listed (part number, ETag) pairs, or from
-    /// all uploaded parts when `parts` is `None`.
+    /// all uploaded parts when `parts` is `None`. `opts.max_size` bounds the
+    /// assembled object and `opts.min_part_size` every part but the last.
     pub async fn complete_multipart_upload(
         &self,
         bucket: &str,

@@ -4,12 +4,10 @@
 use md5::{Digest as _, Md5};
 
 use super::index::{from_millis, hex_upper, ObjectRecord, PartRecord};
-use super::{Error, ListEntry, ListPage, Result, UploadInfo, UploadsPage};
+use super::{Error, ListEntry, ListPage, Result, UploadInfo, UploadsPage, WriteOptions};
 
-/// Smallest size of every part but the last.
-pub(crate) const MIN_PART_SIZE: u64 = 100 * 1024;
-/// Highest part number.
-pub(crate) const MAX_PART_NUMBER: u32 = 10_000;
+/// Highest part number the store accepts (OSS's limit).
+pub const MAX_PART_NUMBER: u32 = 10_000;
 
 /// `FileAlreadyExists` when overwriting is forbidden and `old` exists.
 pub(crate) fn forbid_check(forbid: bool, old: Option<&ObjectRecord>) -> Result<()> {
@@ -67,12 +65,13 @@ pub(crate) fn check_part_number(n: u32) -> Result<()> {
 
 /// The parts a completion takes: the listed (number, ETag) pairs checked
 /// against `uploaded` (ascending), or all of `uploaded` when `listed` is
-/// `None`. Also checks order, the minimum part size and `max_size`, and
-/// returns the object's ETag (`<MD5 of the part MD5s>-<count>`).
+/// `None`. Also checks order, `opts.min_part_size` (every part but the
+/// last) and `opts.max_size` (the assembled total), and returns the
+/// object's ETag (`<MD5 of the part MD5s>-<count>`).
 pub(crate) fn choose_parts(
     uploaded: Vec<(u32, PartRecord)>,
     listed: Option<Vec<(u32, String)>>,
-    max_size: u64,
+    opts: &WriteOptions,
 ) -> Result<(Vec<(u32, PartRecord)>, String)> {
     let chosen: Vec<(u32, PartRecord)> = match listed {
         None => uploaded,
@@ -106,11 +105,11 @@ pub(crate) fn choose_parts(
             etag: String::new(),
         });
     };
-    if init.iter().any(|(_, p)| p.size < MIN_PART_SIZE) {
+    if init.iter().any(|(_, p)| p.size < opts.min_part_size) {
         return Err(Error::EntityTooSmall);
     }
     let total: u64 = chosen.iter().map(|(_, p)| p.size).sum();
-    if total > max_size {
+    if total > opts.max_size {
         return Err(Error::EntityTooLarge);
     }
     let mut md5s = Md5::new();

@@ -11,24 +11,26 @@ use crate::oss::xml::{
 use crate::server::context::Ctx;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::response::{self, quote};
+use crate::storage::WriteOptions;
 
 use super::bucket::parse_max;
 use super::object::{
     body_reader, check_framing, check_object_read, meta_from_headers, object_acl_header,
     object_target, parse_copy_source, read_body_limited, validate_key, write_options,
-    MAX_OBJECT_SIZE,
 };
 
 fn upload_id(ctx: &Ctx) -> String {
     ctx.query.get("uploadId").unwrap_or("").to_string()
 }
 
+/// `partNumber`: 1 to the configured `max_parts` (10000 by default).
 fn part_number(ctx: &Ctx) -> ApiResult<u32> {
     let raw = ctx.query.get("partNumber").unwrap_or("");
+    let max = ctx.state.config.max_parts;
     match raw.parse::<u32>() {
-        Ok(n) if (1..=10_000).contains(&n) => Ok(n),
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
         _ => Err(OssError::invalid_argument(
-            "Part number must be an integer between 1 and 10000, inclusive.",
+            format!("Part number must be an integer between 1 and {max}, inclusive."),
             "partNumber",
             raw,
         )
@@ -72,9 +74,13 @@ pub async fn initiate(ctx: &Ctx) -> ApiResult<Response<Body>> {
 pub async fn upload_part(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>> {
     let (bucket, key) = object_target(ctx)?;
     let n = part_number(ctx)?;
-    check_framing(ctx, MAX_OBJECT_SIZE)?;
+    let max_part_size = ctx.state.config.max_part_size;
+    check_framing(ctx, max_part_size)?;
     check_access(ctx, &bucket).await?;
-    let opts = write_options(ctx)?;
+    let opts = WriteOptions {
+        max_size: max_part_size,
+        ..write_options(ctx)?
+    };
     let part = ctx
         .state
         .store
@@ -119,6 +125,15 @@ pub async fn upload_part_copy(ctx: &Ctx) -> ApiResult<Response<Body>> {
         .map(parse_copy_range)
         .transpose()?;
     let src = check_object_read(ctx, &src_bucket, &src_key).await?;
+    // The copied length (a range past the end is the store's InvalidRange).
+    let len = match range {
+        Some((a, b)) if b < src.size => b - a + 1,
+        Some(_) => 0,
+        None => src.size,
+    };
+    if len > ctx.state.config.max_part_size {
+        return Err(OssErrorCode::EntityTooLarge.into());
+    }
     check_access(ctx, &bucket).await?;
     if let Some(r) = super::object::evaluate_conditions(
         &ctx.headers,
@@ -189,8 +204,14 @@ pub async fn complete(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>> {
         None => None,
         Some(_) => Some(object_acl_header(ctx)?),
     };
-    let mut opts = write_options(ctx)?;
-    opts.expected_md5 = None;
+    // The assembled object is bounded only by its parts (max_parts ×
+    // max_part_size), not by the single-request max_object_size: OSS stores
+    // multipart objects far above 5 GiB (docs/compatibility.md).
+    let opts = WriteOptions {
+        expected_md5: None,
+        max_size: ctx.state.config.max_multipart_object_size(),
+        ..write_options(ctx)?
+    };
     let info = ctx
         .state
         .store

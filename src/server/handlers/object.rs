@@ -16,8 +16,6 @@ use crate::storage::{Acl, MetadataDirective, ObjectInfo, ObjectMeta, WriteOption
 
 use super::bucket::{acl_document, type_str};
 
-/// Largest object, part or append total (5 GiB).
-pub const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 /// Largest total size of user metadata.
 const MAX_USER_META: usize = 8 * 1024;
 
@@ -165,14 +163,18 @@ pub fn object_acl_header(ctx: &Ctx) -> ApiResult<Acl> {
     }
 }
 
-/// Write options from the request headers.
+/// Write options from the request headers, bounded by the configured
+/// `max_object_size` (callers writing parts or completing uploads replace
+/// `max_size`).
 pub fn write_options(ctx: &Ctx) -> ApiResult<WriteOptions> {
+    let config = &ctx.state.config;
     Ok(WriteOptions {
         forbid_overwrite: ctx
             .header("x-oss-forbid-overwrite")
             .is_some_and(|v| v.eq_ignore_ascii_case("true")),
         expected_md5: content_md5(ctx)?,
-        max_size: MAX_OBJECT_SIZE,
+        max_size: config.max_object_size,
+        min_part_size: config.min_part_size,
     })
 }
 
@@ -225,7 +227,7 @@ pub async fn put(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>> {
     let (bucket, key) = object_target(ctx)?;
     validate_key(&key)?;
     reject_callback(ctx)?;
-    check_framing(ctx, MAX_OBJECT_SIZE)?;
+    check_framing(ctx, ctx.state.config.max_object_size)?;
     let meta = meta_from_headers(&ctx.headers)?;
     let acl = object_acl_header(ctx)?;
     let opts = write_options(ctx)?;
@@ -553,7 +555,7 @@ pub async fn delete_multiple(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>>
     let bytes = read_body_limited(ctx, body, 2 * 1024 * 1024 + 1024).await?;
     let req: xml::DeleteRequest =
         xml::from_xml(&bytes).ok_or_else(|| ApiError::from(OssErrorCode::MalformedXML))?;
-    if req.objects.len() > 1000 {
+    if req.objects.len() > ctx.state.config.max_delete_keys {
         return Err(OssErrorCode::MalformedXML.into());
     }
     ctx.state.store.bucket(&bucket).await?;
@@ -668,7 +670,7 @@ pub async fn append(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>> {
             raw,
         ))
     })?;
-    check_framing(ctx, MAX_OBJECT_SIZE)?;
+    check_framing(ctx, ctx.state.config.max_object_size)?;
     let meta = meta_from_headers(&ctx.headers)?;
     let acl = object_acl_header(ctx)?;
     let opts = write_options(ctx)?;

@@ -377,7 +377,10 @@ pub async fn post(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>> {
             meta,
             Acl::Default,
             Cursor::new(out.bytes.clone()),
-            WriteOptions::default(),
+            WriteOptions {
+                max_size: ctx.state.config.max_object_size,
+                ..WriteOptions::default()
+            },
         )
         .await?;
     let json = serde_json::json!({

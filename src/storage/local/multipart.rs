@@ -223,7 +223,8 @@ impl LocalStore {
     /// all uploaded parts when `parts` is `None`.
     ///
     /// No part at all (an empty list, or `None` with nothing uploaded) is
-    /// `InvalidPart` with part number 0. `opts.max_size` bounds the object;
+    /// `InvalidPart` with part number 0. `opts.max_size` bounds the object
+    /// and `opts.min_part_size` every part but the last;
     /// `opts.expected_md5` is ignored.
     pub async fn complete_multipart_upload(
         &self,
@@ -240,7 +241,7 @@ impl LocalStore {
             let table = txn.open_table(PARTS)?;
             upload_parts(&table, upload_id)?
         };
-        let (chosen, etag) = choose_parts(uploaded, parts, opts.max_size)?;
+        let (chosen, etag) = choose_parts(uploaded, parts, &opts)?;
         self.precheck_write(bucket, key, opts.forbid_overwrite)?;
 
         let blobs = self.inner.blobs.clone();

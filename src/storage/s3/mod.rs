@@ -1281,7 +1281,7 @@ impl S3Store {
     ) -> Result<ObjectInfo> {
         let upload = self.read_upload(bucket, key, upload_id).await?;
         let uploaded = self.upload_parts(upload_id).await?;
-        let (chosen, etag) = choose_parts(uploaded, parts, opts.max_size)?;
+        let (chosen, etag) = choose_parts(uploaded, parts, &opts)?;
         if opts.forbid_overwrite && self.read_record(bucket, key).await?.is_some() {
             return Err(Error::FileAlreadyExists);
         }
