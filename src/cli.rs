@@ -26,6 +26,8 @@ mod server_cli {
         pub config: Option<PathBuf>,
         pub access_key_id: Option<String>,
         pub access_key_secret: Option<String>,
+        /// `--font-dir` flags; when any is given they replace `font_dirs`.
+        pub font_dirs: Vec<PathBuf>,
     }
 
     /// Defaults, then the file, then `OSSIMG_*` env, then flags; validated.
@@ -50,6 +52,9 @@ mod server_cli {
         }
         if let Some(d) = &o.data {
             config.data = d.clone();
+        }
+        if !o.font_dirs.is_empty() {
+            config.font_dirs = o.font_dirs.clone();
         }
         match (&o.access_key_id, &o.access_key_secret) {
             (Some(id), Some(secret)) => {
@@ -85,6 +90,10 @@ mod server_cli {
             }
         };
         init_tracing(&config);
+        for dir in config.font_dirs.iter().filter(|d| !d.is_dir()) {
+            tracing::warn!(dir = %dir.display(), "font directory does not exist");
+        }
+        ossimg::img::watermark::set_font_dirs(config.font_dirs.clone());
         if config.credentials.is_empty() {
             match credentials::load_or_generate(&config.data) {
                 Ok((cred, created)) => {
@@ -224,6 +233,17 @@ impl img::Resources for FileResources {
             Ok(b) => Ok(Some(b)),
             Err(_) => Ok(None),
         }
+    }
+}
+
+/// Sets the font directories of `ossimg process`: the `--font-dir` flags,
+/// else `OSSIMG_FONT_DIRS`, else the defaults (Debian's).
+pub fn apply_font_dirs(flags: Vec<PathBuf>) {
+    use img::watermark::fonts;
+    if !flags.is_empty() {
+        fonts::set_font_dirs(flags);
+    } else if let Some(value) = std::env::var_os(fonts::FONT_DIRS_ENV) {
+        fonts::set_font_dirs(fonts::parse_dir_list(&value));
     }
 }
 

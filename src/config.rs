@@ -135,6 +135,9 @@ pub struct Config {
     /// S3 backend: seconds a replaced object's bytes stay readable for
     /// reads that already started, before they are removed.
     pub s3_retire_secs: u64,
+    /// Directories searched, recursively and in order, for the fonts of
+    /// text watermarks (docs/watermark.md); Debian's by default.
+    pub font_dirs: Vec<PathBuf>,
     /// Bucket → style delimiter (`-`, `_`, `/` or `!`): `GET /<key><delim><style>`
     /// is `GET /<key>?x-oss-process=style/<style>` (image-processing.md §1.3).
     pub style_delimiters: HashMap<String, String>,
@@ -172,6 +175,7 @@ impl Default for Config {
             credentials: Vec::new(),
             cname: HashMap::new(),
             style_delimiters: HashMap::new(),
+            font_dirs: crate::img::watermark::fonts::default_font_dirs(),
             storage: StorageKind::Local,
             s3_endpoint: String::new(),
             s3_bucket: String::new(),
@@ -199,6 +203,8 @@ pub enum EnvKind {
     Bool,
     /// Comma-separated strings, or a TOML array.
     List,
+    /// Paths separated like `PATH` (`:`); empty entries are skipped.
+    Paths,
     /// Comma-separated `host=bucket` pairs, or a TOML inline table.
     Map,
     /// A TOML array of inline tables.
@@ -236,6 +242,7 @@ pub const KEYS: &[(&str, EnvKind)] = &[
     ("credentials", EnvKind::Tables),
     ("cname", EnvKind::Map),
     ("style_delimiters", EnvKind::Map),
+    ("font_dirs", EnvKind::Paths),
     ("storage", EnvKind::String),
     ("s3_endpoint", EnvKind::String),
     ("s3_bucket", EnvKind::String),
@@ -548,6 +555,12 @@ fn env_value(kind: EnvKind, raw: &str) -> Result<Option<toml::Value>, String> {
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(|s| Value::String(s.to_string()))
+                .collect(),
+        ),
+        EnvKind::Paths => Value::Array(
+            crate::img::watermark::fonts::parse_dir_list(raw.as_ref())
+                .into_iter()
+                .map(|p| Value::String(p.to_string_lossy().into_owned()))
                 .collect(),
         ),
         EnvKind::Map if trimmed.starts_with('{') => toml_item("a TOML inline table")?,

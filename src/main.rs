@@ -43,6 +43,11 @@ enum Command {
         /// Directory that watermark object keys are read from (default: the input's directory).
         #[arg(long)]
         objects: Option<PathBuf>,
+        /// Directory searched for text-watermark fonts; repeat for several, searched in
+        /// order (default: OSSIMG_FONT_DIRS, colon-separated, else /usr/share/fonts and
+        /// /usr/local/share/fonts).
+        #[arg(long = "font-dir", value_name = "DIR")]
+        font_dirs: Vec<PathBuf>,
     },
     /// Print the `info` JSON of a local image.
     Info {
@@ -79,6 +84,10 @@ struct ServeArgs {
     /// AccessKeySecret of the owner key.
     #[arg(long, env = "OSSIMG_ACCESS_KEY_SECRET", hide_env_values = true)]
     access_key_secret: Option<String>,
+    /// Directory searched for text-watermark fonts; repeat for several, searched in order.
+    /// Replaces `font_dirs` of the config file and OSSIMG_FONT_DIRS (colon-separated).
+    #[arg(long = "font-dir", value_name = "DIR")]
+    font_dirs: Vec<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -91,7 +100,11 @@ fn main() -> ExitCode {
             process,
             output,
             objects,
-        } => cli::process(&input, &process, &output, objects.as_deref()),
+            font_dirs,
+        } => {
+            cli::apply_font_dirs(font_dirs);
+            cli::process(&input, &process, &output, objects.as_deref())
+        }
         Command::Info { input } => cli::process(&input, "image/info", &PathBuf::from("-"), None),
         #[cfg(feature = "server")]
         Command::Config { print, serve } => cli::config(serve.into(), print),
@@ -107,6 +120,7 @@ impl From<ServeArgs> for cli::Overrides {
             config: s.config,
             access_key_id: s.access_key_id,
             access_key_secret: s.access_key_secret,
+            font_dirs: s.font_dirs,
         }
     }
 }

@@ -1,5 +1,6 @@
-//! `ossimg process` and `ossimg info`: the server's pipeline from the shell;
-//! the first start of `ossimg serve` without configured credentials.
+//! `ossimg process` and `ossimg info`: the server's pipeline from the shell
+//! (with its font directories); the first start of `ossimg serve` without
+//! configured credentials.
 
 mod common;
 
@@ -394,4 +395,99 @@ fn a_bad_credentials_file_stops_the_start_and_is_kept() {
         "{stderr}"
     );
     assert!(file.is_dir());
+}
+
+// ---- font directories of `ossimg process` ---------------------------------
+
+/// `ossimg process JPEG <process>` with `args` after it and exactly `vars`
+/// in the environment: exit success, stdout, stderr.
+fn process_with(
+    process: &str,
+    args: &[&std::ffi::OsStr],
+    vars: &[(&str, &Path)],
+) -> (bool, Vec<u8>, String) {
+    let out = Command::new(BIN)
+        .args(["process", JPEG, process])
+        .args(args)
+        .env_clear()
+        .envs(vars.iter().map(|(k, v)| (*k, v.as_os_str())))
+        .output()
+        .expect("run");
+    (
+        out.status.success(),
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn process_text_watermark_uses_the_font_dirs() {
+    let fonts = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(
+        common::system_font("wqy-microhei.ttc"),
+        fonts.path().join("wqy-microhei.ttc"),
+    )
+    .expect("copy font");
+    let empty = tempfile::tempdir().expect("tempdir");
+    let missing = empty.path().join("no-such-dir");
+    let mark = format!(
+        "image/watermark,text_{},type_{},size_80,color_FF0000,g_nw,x_0,y_0/format,png",
+        common::b64url("Hi 水印"),
+        common::b64url("wqy-microhei")
+    );
+    let flag = |p: &Path| [std::ffi::OsStr::new("--font-dir"), p.as_os_str()].map(|s| s.to_owned());
+
+    // The flag (repeatable; a directory that does not exist is skipped).
+    let args: Vec<_> = flag(&missing)
+        .into_iter()
+        .chain(flag(fonts.path()))
+        .collect();
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|s| s.as_os_str()).collect();
+    let (ok, marked, err) = process_with(&mark, &args, &[]);
+    assert!(ok, "{err}");
+    let (ok, plain, err) = process_with("image/format,png", &[], &[]);
+    assert!(ok, "{err}");
+    let pixels = |png: &[u8]| {
+        let p = codec::probe(png, &Limits::default()).expect("probe");
+        let img = codec::decode(png, &p, &codec::DecodeOptions::default()).expect("decode");
+        let f = &img.frames[0];
+        let c = f.format.channels();
+        (f.width as usize, c, f.data.clone())
+    };
+    let (w, c, a) = pixels(&marked);
+    let (_, _, b) = pixels(&plain);
+    // Some pixel of the top-left 200x80 block turned (nearly) pure red.
+    let red = (0..80).any(|y| {
+        (0..200).any(|x| {
+            let i = (y * w + x) * c;
+            a[i] > 200 && a[i + 1] < 60 && a[i + 2] < 60 && a[i..i + 3] != b[i..i + 3]
+        })
+    });
+    assert!(red, "no red text at the top left");
+
+    // An empty directory: the documented missing-font error, naming the
+    // package and the directories searched.
+    let args = flag(empty.path());
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|s| s.as_os_str()).collect();
+    let (ok, out, err) = process_with(&mark, &args, &[]);
+    assert!(!ok && out.is_empty());
+    assert!(err.contains("NotImplemented"), "{err}");
+    assert!(
+        err.contains("The font wqy-microhei is not installed")
+            && err.contains("fonts-wqy-microhei")
+            && err.contains(&*empty.path().to_string_lossy()),
+        "{err}"
+    );
+
+    // OSSIMG_FONT_DIRS when no flag is given; a flag wins over it.
+    let (ok, _, err) = process_with(&mark, &[], &[("OSSIMG_FONT_DIRS", empty.path())]);
+    assert!(!ok && err.contains("fonts-wqy-microhei"), "{err}");
+    let joined = std::env::join_paths([missing.as_path(), fonts.path()]).expect("join");
+    let (ok, out, err) = process_with(&mark, &[], &[("OSSIMG_FONT_DIRS", Path::new(&joined))]);
+    assert!(ok, "{err}");
+    assert_eq!(out, marked);
+    let args = flag(fonts.path());
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|s| s.as_os_str()).collect();
+    let (ok, _, err) = process_with(&mark, &args, &[("OSSIMG_FONT_DIRS", empty.path())]);
+    assert!(ok, "{err}");
 }

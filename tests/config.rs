@@ -1,6 +1,8 @@
 //! Configuration: the sample file, precedence (file < env < flags), errors
 //! that name their key, and `ossimg config --print`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -93,6 +95,7 @@ fn env_overrides_file_for_every_kind() {
                 "img.example.com=photos,cdn.example.com=assets",
             ),
             ("OSSIMG_DEFAULT_BUCKET", "fallback"),
+            ("OSSIMG_FONT_DIRS", "/opt/fonts::/srv/fonts"),
             ("OSSIMG_LOG_FORMAT", "json"),
             (
                 "OSSIMG_CREDENTIALS",
@@ -112,6 +115,10 @@ fn env_overrides_file_for_every_kind() {
         Some("photos")
     );
     assert_eq!(c.default_bucket.as_deref(), Some("fallback"));
+    assert_eq!(
+        c.font_dirs,
+        [PathBuf::from("/opt/fonts"), PathBuf::from("/srv/fonts")]
+    );
     assert_eq!(c.log_format, LogFormat::Json);
     assert_eq!(
         c.credentials,
@@ -312,4 +319,103 @@ fn size_limits_from_file_and_env() {
         ),
         (5 << 30, 5 << 30, 100 * 1024, 10_000, 1000)
     );
+}
+
+#[test]
+fn font_dirs_file_env_flags_and_print() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write_file(dir.path(), "font_dirs = [\"/from/file\"]\n");
+    let file = file.to_str().expect("utf-8");
+    let print = |args: &[&str], vars: &[(&str, &str)]| {
+        let mut all = vec!["config", "--print", "--config", file];
+        all.extend_from_slice(args);
+        let (code, stdout, stderr) = ossimg(&all, vars);
+        assert_eq!(code, 0, "{stderr}");
+        Config::from_toml(&stdout)
+            .expect("parses back")
+            .font_dirs
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(print(&[], &[]), ["/from/file"]);
+    assert_eq!(
+        print(&[], &[("OSSIMG_FONT_DIRS", "/env/a:/env/b")]),
+        ["/env/a", "/env/b"]
+    );
+    assert_eq!(
+        print(
+            &["--font-dir", "/flag/a", "--font-dir", "/flag/b"],
+            &[("OSSIMG_FONT_DIRS", "/env/a")]
+        ),
+        ["/flag/a", "/flag/b"]
+    );
+    assert_eq!(
+        print(&[], &[("OSSIMG_FONT_DIRS", "")]),
+        Vec::<String>::new()
+    );
+    // Defaults: Debian's directories.
+    let (code, stdout, _) = ossimg(&["config", "--print"], &[]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("font_dirs = [\"/usr/share/fonts\", \"/usr/local/share/fonts\"]"),
+        "{stdout}"
+    );
+}
+
+/// A served text watermark renders with the fonts of `font_dirs` in the
+/// config file, and fails with 501 naming the package when they lack it.
+#[test]
+fn served_text_watermark_uses_configured_font_dirs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fonts = dir.path().join("fonts");
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&fonts).expect("mkdir");
+    std::fs::create_dir_all(&empty).expect("mkdir");
+    std::fs::copy(
+        common::system_font("wqy-microhei.ttc"),
+        fonts.join("wqy-microhei.ttc"),
+    )
+    .expect("copy font");
+    let jpeg = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/images/orientation-1.jpg"),
+    )
+    .expect("fixture");
+    let query = format!(
+        "/wmk/in.jpg?x-oss-process=image/watermark,text_{},type_{}/format,png",
+        common::b64url("Hi"),
+        common::b64url("wqy-microhei")
+    );
+    for (name, font_dir, ok) in [("with-font", &fonts, true), ("without", &empty, false)] {
+        let config = dir.path().join(format!("{name}.toml"));
+        std::fs::write(
+            &config,
+            format!("font_dirs = [{:?}]\n", font_dir.to_str().expect("utf-8")),
+        )
+        .expect("write config");
+        let data = dir.path().join(name);
+        let args = [std::ffi::OsStr::new("--config"), config.as_os_str()];
+        let server = common::Server::launch(common::Launch {
+            args: &args,
+            clear_env: true,
+            ..common::Launch::new(&data)
+        });
+        assert_eq!(server.signed("PUT", "/wmk/", &[], b"").0, 200);
+        assert_eq!(server.signed("PUT", "/wmk/in.jpg", &[], &jpeg).0, 200);
+        let (status, headers, body) = server.signed("GET", &query, &[], b"");
+        let text = String::from_utf8_lossy(&body);
+        if ok {
+            assert_eq!(status, 200, "{text}");
+            assert!(
+                headers
+                    .iter()
+                    .any(|(n, v)| n.eq_ignore_ascii_case("content-type") && v == "image/png"),
+                "{headers:?}"
+            );
+        } else {
+            assert_eq!(status, 501, "{text}");
+            assert!(text.contains("<Code>NotImplemented</Code>"), "{text}");
+            assert!(text.contains("fonts-wqy-microhei"), "{text}");
+        }
+    }
 }

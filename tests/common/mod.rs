@@ -562,3 +562,30 @@ pub fn md5_hex(data: &[u8]) -> String {
     use md5::{Digest, Md5};
     hex::encode_upper(Md5::digest(data))
 }
+
+/// The installed font file `name`, searched under the default font
+/// directories (panics when it is not installed).
+pub fn system_font(name: &str) -> std::path::PathBuf {
+    fn find(dir: &std::path::Path, name: &str) -> Option<std::path::PathBuf> {
+        for e in std::fs::read_dir(dir).ok()?.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                if let Some(f) = find(&p, name) {
+                    return Some(f);
+                }
+            } else if p.file_name().is_some_and(|n| n == name) {
+                return Some(p);
+            }
+        }
+        None
+    }
+    ossimg::img::watermark::fonts::default_font_dirs()
+        .iter()
+        .find_map(|d| find(d, name))
+        .unwrap_or_else(|| panic!("font {name} is not installed"))
+}
+
+/// URL-safe Base64 without padding, as watermark arguments use.
+pub fn b64url(s: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+}

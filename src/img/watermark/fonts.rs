@@ -172,6 +172,18 @@ pub fn default_font_dirs() -> Vec<PathBuf> {
     ]
 }
 
+/// The environment variable that lists font directories, `:`-separated
+/// like `PATH` (`;` on Windows).
+pub const FONT_DIRS_ENV: &str = "OSSIMG_FONT_DIRS";
+
+/// The directories of a [`FONT_DIRS_ENV`] value, in order; empty entries are
+/// skipped, so an empty value is an empty list.
+pub fn parse_dir_list(value: &std::ffi::OsStr) -> Vec<PathBuf> {
+    std::env::split_paths(value)
+        .filter(|p| !p.as_os_str().is_empty())
+        .collect()
+}
+
 /// A face loaded at most once; loading happens outside the registry lock,
 /// so reading one large file does not hold up lookups of other faces.
 type FaceCell = Arc<OnceLock<Option<FontArc>>>;
