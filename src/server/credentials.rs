@@ -94,8 +94,8 @@ pub enum GeneratedKeyError {
 ///
 /// A file that exists but cannot be read or parsed is an error and is
 /// never replaced: a silently new key would lock every client out. A new
-/// file is written durably and never over an existing one (see
-/// [`store_new`]).
+/// file is written durably (a 0600 temp file, fsynced, linked into place,
+/// the directory fsynced) and never over an existing one.
 pub fn load_or_generate(data_dir: &Path) -> Result<(CredentialConfig, bool), GeneratedKeyError> {
     let path = data_dir.join(GENERATED_FILE);
     if let Some(c) = load(&path)? {
