@@ -159,7 +159,7 @@ pub async fn info(ctx: &Ctx) -> ApiResult<Response<Body>> {
             storage_class: "Standard".into(),
             transfer_acceleration: "Disabled".into(),
             versioning: "Disabled".into(),
-            owner: owner(ctx),
+            owner: owner(ctx).into(),
             access_control_list: AccessControlList {
                 grant: acl_str(b.acl).into(),
             },

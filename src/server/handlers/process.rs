@@ -383,13 +383,11 @@ pub async fn post(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>> {
             },
         )
         .await?;
-    let json = serde_json::json!({
-        "bucket": save.bucket.unwrap_or_default(),
-        "fileSize": stored.size,
-        "object": save.object,
-        "status": "OK",
-    })
-    .to_string();
+    let json = persist_result(
+        save.bucket.as_deref().unwrap_or_default(),
+        stored.size,
+        &save.object,
+    );
     response::build(
         Response::builder()
             .status(StatusCode::OK)
@@ -397,4 +395,33 @@ pub async fn post(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>> {
             .header("content-length", json.len().to_string()),
         Body::from(json),
     )
+}
+
+/// The JSON body of a `sys/saveas` POST (oss-api.md §9.2): `bucket` is empty
+/// when the request named no target bucket.
+fn persist_result(bucket: &str, file_size: u64, object: &str) -> String {
+    serde_json::json!({
+        "bucket": bucket,
+        "fileSize": file_size,
+        "object": object,
+        "status": "OK",
+    })
+    .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::persist_result;
+
+    #[test]
+    fn persist_result_is_exact() {
+        assert_eq!(
+            persist_result("examplebucket", 3267, "img/cat_small.jpg"),
+            r#"{"bucket":"examplebucket","fileSize":3267,"object":"img/cat_small.jpg","status":"OK"}"#
+        );
+        assert_eq!(
+            persist_result("", 1, "a\"b/é.jpg"),
+            r#"{"bucket":"","fileSize":1,"object":"a\"b/é.jpg","status":"OK"}"#
+        );
+    }
 }
