@@ -337,7 +337,24 @@ pub enum RangeDecision {
     Unsatisfiable,
 }
 
+/// A byte position of a `Range` header: ASCII digits only; a number too
+/// large for `u64` saturates (it is still a position past any object, so
+/// `bytes=0-99999999999999999999` is clipped in standard mode like any other
+/// end beyond the object).
+fn range_number(s: &str) -> Option<u64> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(s.parse::<u64>().unwrap_or(u64::MAX))
+}
+
 /// Interprets a `Range` header (§7.3). Only the first range is used.
+///
+/// Malformed ranges are ignored (`Whole`). Otherwise, by default, a range that
+/// does not fit in the object is ignored too; with `standard` behaviour an end
+/// beyond the object is clipped and a start at or beyond the size (for a
+/// suffix range `bytes=-n`, the start is `size - n`, so `bytes=-0` starts at
+/// the size) is `Unsatisfiable`.
 pub fn decide_range(header: Option<&str>, size: u64, standard: bool) -> RangeDecision {
     let Some(h) = header else {
         return RangeDecision::Whole;
@@ -353,55 +370,44 @@ pub fn decide_range(header: Option<&str>, size: u64, standard: bool) -> RangeDec
     if size == 0 {
         return RangeDecision::Whole;
     }
-    let parsed = if a.is_empty() {
-        // Suffix range: the last n bytes.
-        match b.parse::<u64>() {
-            Ok(0) | Err(_) => return RangeDecision::Whole,
-            Ok(n) if n > size => {
-                if standard {
-                    Some((0, size - 1))
-                } else {
-                    None
-                }
-            }
-            Ok(n) => Some((size - n, size - 1)),
-        }
+    let past_the_end = if standard {
+        RangeDecision::Unsatisfiable
     } else {
-        let Ok(start) = a.parse::<u64>() else {
+        RangeDecision::Whole
+    };
+    let (start, end) = if a.is_empty() {
+        // Suffix range: the last n bytes.
+        let Some(n) = range_number(b) else {
+            return RangeDecision::Whole;
+        };
+        if n == 0 {
+            return past_the_end;
+        }
+        if n > size && !standard {
+            return RangeDecision::Whole;
+        }
+        (size - n.min(size), size - 1)
+    } else {
+        let Some(start) = range_number(a) else {
             return RangeDecision::Whole;
         };
         let end = if b.is_empty() {
-            Some(size - 1)
+            size - 1
         } else {
-            match b.parse::<u64>() {
-                Ok(e) if e < start => return RangeDecision::Whole,
-                Ok(e) => Some(e),
-                Err(_) => return RangeDecision::Whole,
+            match range_number(b) {
+                Some(e) if e >= start => e,
+                _ => return RangeDecision::Whole,
             }
         };
         if start >= size {
-            return if standard {
-                RangeDecision::Unsatisfiable
-            } else {
-                RangeDecision::Whole
-            };
+            return past_the_end;
         }
-        match end {
-            Some(e) if e >= size => {
-                if standard {
-                    Some((start, size - 1))
-                } else {
-                    None
-                }
-            }
-            Some(e) => Some((start, e)),
-            None => None,
+        if end >= size && !standard {
+            return RangeDecision::Whole;
         }
+        (start, end.min(size - 1))
     };
-    match parsed {
-        Some((s, e)) => RangeDecision::Partial(s, e),
-        None => RangeDecision::Whole,
-    }
+    RangeDecision::Partial(start, end)
 }
 
 /// The response headers describing an object (§3.4).
@@ -752,6 +758,36 @@ mod tests {
         assert_eq!(decide_range(Some("bytes=0-100"), 10, true), Partial(0, 9));
         assert_eq!(decide_range(Some("bytes=10-20"), 10, true), Unsatisfiable);
         assert_eq!(decide_range(Some("bytes=-20"), 10, true), Partial(0, 9));
+    }
+
+    #[test]
+    fn ranges_at_the_edges() {
+        use RangeDecision::*;
+        let huge = "99999999999999999999"; // above u64::MAX
+        for (range, default, standard) in [
+            ("bytes=-0", Whole, Unsatisfiable),
+            ("bytes=--5", Whole, Whole),
+            ("bytes=5-1", Whole, Whole),
+            ("bytes=+1-2", Whole, Whole),
+            ("bytes=1-+2", Whole, Whole),
+            ("bytes= 1 - 2 ", Partial(1, 2), Partial(1, 2)),
+            ("bytes=9-9", Partial(9, 9), Partial(9, 9)),
+            ("bytes=-10", Partial(0, 9), Partial(0, 9)),
+            ("bytes=-11", Whole, Partial(0, 9)),
+            ("bytes=999999999-", Whole, Unsatisfiable),
+            (&format!("bytes=0-{huge}"), Whole, Partial(0, 9)),
+            (&format!("bytes=-{huge}"), Whole, Partial(0, 9)),
+            (&format!("bytes={huge}-"), Whole, Unsatisfiable),
+            (&format!("bytes={huge}-{huge}"), Whole, Unsatisfiable),
+            ("bytes=18446744073709551615-", Whole, Unsatisfiable),
+            ("bytes=0-18446744073709551615", Whole, Partial(0, 9)),
+            ("bytes=", Whole, Whole),
+            ("bytes=-", Whole, Whole),
+            ("items=0-1", Whole, Whole),
+        ] {
+            assert_eq!(decide_range(Some(range), 10, false), default, "{range}");
+            assert_eq!(decide_range(Some(range), 10, true), standard, "{range}");
+        }
     }
 
     #[test]
