@@ -34,10 +34,38 @@ pub fn text_document(name: &str, text: &str) -> String {
     )
 }
 
-/// Parses a request body; `None` when it is not well-formed for `T`.
-pub fn from_xml<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Option<T> {
+/// A request body document and the name of its root element.
+pub trait RequestDocument: for<'de> Deserialize<'de> {
+    /// The root element, e.g. `Delete`.
+    const ROOT: &'static str;
+}
+
+/// Parses a request body; `None` (→ `MalformedXML`) when it is not
+/// well-formed UTF-8 XML, its root element is not `T::ROOT`, or it lacks an
+/// element `T` requires. Unknown elements are ignored.
+pub fn from_xml<T: RequestDocument>(body: &[u8]) -> Option<T> {
     let text = std::str::from_utf8(body).ok()?;
+    if root_element(text)? != T::ROOT {
+        return None;
+    }
     quick_xml::de::from_str(text).ok()
+}
+
+/// The local name of the root element; `None` when text other than
+/// whitespace precedes it or there is none.
+fn root_element(text: &str) -> Option<String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(text);
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(e) | Event::Empty(e) => {
+                return String::from_utf8(e.local_name().as_ref().to_vec()).ok();
+            }
+            Event::Text(t) if !t.iter().all(u8::is_ascii_whitespace) => return None,
+            Event::Eof => return None,
+            _ => {}
+        }
+    }
 }
 
 /// ISO 8601 UTC with a literal `.000Z` (oss-api.md §3.2).
@@ -544,6 +572,10 @@ pub struct DeleteRequest {
     pub objects: Vec<DeleteObject>,
 }
 
+impl RequestDocument for DeleteRequest {
+    const ROOT: &'static str = "Delete";
+}
+
 /// `<Part>` of a CompleteMultipartUpload body.
 #[derive(Debug, Clone, Deserialize)]
 pub struct CompletePart {
@@ -563,6 +595,10 @@ pub struct CompleteRequest {
     pub parts: Vec<CompletePart>,
 }
 
+impl RequestDocument for CompleteRequest {
+    const ROOT: &'static str = "CompleteMultipartUpload";
+}
+
 /// PutStyle body.
 #[derive(Debug, Clone, Deserialize)]
 pub struct StyleRequest {
@@ -574,12 +610,20 @@ pub struct StyleRequest {
     pub category: Option<String>,
 }
 
+impl RequestDocument for StyleRequest {
+    const ROOT: &'static str = "Style";
+}
+
 /// PutBucket body (all optional).
 #[derive(Debug, Clone, Deserialize)]
 pub struct CreateBucketConfiguration {
     /// Storage class.
     #[serde(rename = "StorageClass", default)]
     pub storage_class: Option<String>,
+}
+
+impl RequestDocument for CreateBucketConfiguration {
+    const ROOT: &'static str = "CreateBucketConfiguration";
 }
 
 #[cfg(test)]
@@ -652,6 +696,37 @@ mod tests {
         assert_eq!(c.parts[0].etag, "\"AB\"");
         assert!(from_xml::<CompleteRequest>(b"<Complete><Part>").is_none());
         assert!(from_xml::<StyleRequest>(b"<Style></Style>").is_none());
+    }
+
+    #[test]
+    fn request_bodies_need_their_root_element() {
+        let style = |s: &str| from_xml::<StyleRequest>(s.as_bytes()).map(|r| r.content);
+        assert_eq!(
+            style("<Style><Content>c</Content></Style>").as_deref(),
+            Some("c")
+        );
+        // Declarations (either quote), comments, whitespace and a namespace
+        // before or on the root are fine (§3.3).
+        assert_eq!(
+            style("<?xml version='1.0'?>\n<!-- x -->\n <Style xmlns=\"urn:x\"><Content>c</Content><Extra/></Style>\n")
+                .as_deref(),
+            Some("c")
+        );
+        for bad in [
+            "<Other><Content>c</Content></Other>",
+            "<style><Content>c</Content></style>",
+            "junk<Style><Content>c</Content></Style>",
+            "",
+            "   ",
+            "<?xml version=\"1.0\"?>",
+        ] {
+            assert_eq!(style(bad), None, "{bad:?}");
+        }
+        assert!(
+            from_xml::<DeleteRequest>(b"<Remove><Object><Key>a</Key></Object></Remove>").is_none()
+        );
+        assert!(from_xml::<CreateBucketConfiguration>(b"<CreateBucketConfiguration/>").is_some());
+        assert!(from_xml::<CreateBucketConfiguration>(b"<Config/>").is_none());
     }
 }
 

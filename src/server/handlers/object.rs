@@ -561,7 +561,8 @@ pub async fn delete_multiple(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>>
     let bytes = read_body_limited(ctx, body, 2 * 1024 * 1024 + 1024).await?;
     let req: xml::DeleteRequest =
         xml::from_xml(&bytes).ok_or_else(|| ApiError::from(OssErrorCode::MalformedXML))?;
-    if req.objects.len() > ctx.state.config.max_delete_keys {
+    // At least one key, at most `max_delete_keys` (§7.7).
+    if req.objects.is_empty() || req.objects.len() > ctx.state.config.max_delete_keys {
         return Err(OssErrorCode::MalformedXML.into());
     }
     ctx.state.store.bucket(&bucket).await?;
