@@ -194,6 +194,100 @@ async fn ranges() {
     assert_eq!(r.code().as_deref(), Some("InvalidRange"));
 }
 
+/// What a GET with a `Range` header must answer (oss-api.md §7.3).
+#[derive(Debug, Clone, Copy)]
+enum Want {
+    /// 200 with the whole object, no Content-Range.
+    Whole,
+    /// 206 with bytes `a..=b`.
+    Part(usize, usize),
+    /// 416 InvalidRange.
+    Unsatisfiable,
+}
+
+#[tokio::test]
+async fn ranges_exact_answers() {
+    let app = app_with_bucket("rng").await;
+    let data: Vec<u8> = (0..100u8).collect();
+    app.signed("PUT", "/rng/r", &[], data.clone()).await;
+    let huge = "99999999999999999999";
+    use Want::*;
+    // (range, default behaviour, x-oss-range-behavior: standard)
+    let cases: Vec<(String, Want, Want)> = vec![
+        ("bytes=0-0".into(), Part(0, 0), Part(0, 0)),
+        ("bytes=99-".into(), Part(99, 99), Part(99, 99)),
+        ("bytes=-100".into(), Part(0, 99), Part(0, 99)),
+        ("bytes=0-1,5-6".into(), Part(0, 1), Part(0, 1)),
+        // Malformed: ignored in both behaviours.
+        ("bytes=--5".into(), Whole, Whole),
+        ("bytes=5-1".into(), Whole, Whole),
+        ("bytes=a-b".into(), Whole, Whole),
+        ("bytes=+1-2".into(), Whole, Whole),
+        ("bytes=".into(), Whole, Whole),
+        ("0-5".into(), Whole, Whole),
+        ("lines=0-5".into(), Whole, Whole),
+        // Not satisfiable as asked: ignored by default; clipped or 416 when
+        // standard (a suffix `-0` starts at the size).
+        ("bytes=-0".into(), Whole, Unsatisfiable),
+        ("bytes=100-".into(), Whole, Unsatisfiable),
+        ("bytes=999999999-".into(), Whole, Unsatisfiable),
+        (format!("bytes={huge}-"), Whole, Unsatisfiable),
+        ("bytes=50-200".into(), Whole, Part(50, 99)),
+        (format!("bytes=0-{huge}"), Whole, Part(0, 99)),
+        ("bytes=-101".into(), Whole, Part(0, 99)),
+        (format!("bytes=-{huge}"), Whole, Part(0, 99)),
+    ];
+    let mut failures = Vec::new();
+    for (range, default, standard) in &cases {
+        for (want, behaviour) in [(default, None), (standard, Some("standard"))] {
+            let mut headers = vec![("range", range.as_str())];
+            if let Some(b) = behaviour {
+                headers.push(("x-oss-range-behavior", b));
+            }
+            let r = app.signed("GET", "/rng/r", &headers, Vec::new()).await;
+            let what = format!("{range} ({behaviour:?})");
+            let ok = match *want {
+                Whole => {
+                    r.status == 200
+                        && r.body == data
+                        && r.header("content-range").is_none()
+                        && r.header("x-oss-hash-crc64ecma").is_some()
+                }
+                Part(a, b) => {
+                    r.status == 206
+                        && r.body == data[a..=b]
+                        && r.header("content-range") == Some(&format!("bytes {a}-{b}/100"))
+                        && r.header("content-length") == Some(&(b - a + 1).to_string())
+                        && r.header("x-oss-hash-crc64ecma").is_none()
+                }
+                Unsatisfiable => check_error(&r, 416, "InvalidRange").is_ok(),
+            };
+            if !ok {
+                failures.push(format!(
+                    "{what}: want {want:?}, got {} {:?} {}",
+                    r.status,
+                    r.header("content-range"),
+                    r.body.len()
+                ));
+            }
+            // HEAD describes the whole object whatever the range.
+            let h = app.signed("HEAD", "/rng/r", &headers, Vec::new()).await;
+            if h.status != 200 || h.header("content-length") != Some("100") {
+                failures.push(format!("HEAD {what}: {}", h.status));
+            }
+        }
+    }
+    assert_all(failures);
+    // An empty object ignores any range.
+    app.signed("PUT", "/rng/empty", &[], Vec::new()).await;
+    for range in ["bytes=0-0", "bytes=-1", "bytes=0-"] {
+        let r = app
+            .signed("GET", "/rng/empty", &[("range", range)], Vec::new())
+            .await;
+        assert_eq!((r.status, r.body.len()), (200, 0), "{range}");
+    }
+}
+
 #[tokio::test]
 async fn conditional_requests() {
     let app = app_with_bucket("cond").await;
@@ -222,113 +316,711 @@ async fn conditional_requests() {
     assert_eq!(r.status, 200);
 }
 
+/// One bad request and the exact status and code of oss-api.md §5.3.
+struct Bad {
+    what: String,
+    method: &'static str,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    status: u16,
+    code: &'static str,
+}
+
+fn bad(
+    what: impl Into<String>,
+    method: &'static str,
+    path: impl Into<String>,
+    headers: &[(&str, &str)],
+    body: impl Into<Vec<u8>>,
+    status: u16,
+    code: &'static str,
+) -> Bad {
+    Bad {
+        what: what.into(),
+        method,
+        path: path.into(),
+        headers: headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+        body: body.into(),
+        status,
+        code,
+    }
+}
+
+/// Whether an error response has exactly this status and code, the error
+/// envelope, and no 5xx other than the 501 of LATER features; `Err` says
+/// what differs.
+fn check_error(r: &common::TestResponse, status: u16, code: &str) -> Result<(), String> {
+    let server_fault = r.status >= 500 && !(r.status == 501 && code == "NotImplemented");
+    if server_fault || (r.status, r.code().as_deref()) != (status, Some(code)) {
+        return Err(format!(
+            "got {} {:?}, want {status} {code}: {}",
+            r.status,
+            r.code(),
+            r.text()
+        ));
+    }
+    if r.header("content-type") != Some("application/xml") {
+        return Err(format!("content-type {:?}", r.header("content-type")));
+    }
+    if element(&r.text(), "RequestId").as_deref() != r.header("x-oss-request-id") {
+        return Err("RequestId differs from x-oss-request-id".into());
+    }
+    Ok(())
+}
+
+/// Panics with every failed case at once.
+fn assert_all(failures: Vec<String>) {
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+fn assert_error(r: &common::TestResponse, status: u16, code: &str, what: &str) {
+    if let Err(e) = check_error(r, status, code) {
+        panic!("{what}: {e}");
+    }
+}
+
+async fn run_bad_cases(app: &TestApp, cases: &[Bad]) {
+    let mut failures = Vec::new();
+    for c in cases {
+        let headers: Vec<(&str, &str)> = c
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let r = app
+            .signed(c.method, &c.path, &headers, c.body.clone())
+            .await;
+        if let Err(e) = check_error(&r, c.status, c.code) {
+            failures.push(format!("{}: {e}", c.what));
+        }
+    }
+    assert_all(failures);
+}
+
+/// An MD5 that is valid base64 of 16 bytes but not the body's.
+fn wrong_md5() -> String {
+    md5_b64(b"something else")
+}
+
 #[tokio::test]
 async fn bad_input_gets_oss_errors() {
     let app = app_with_bucket("bad").await;
-    // Bad bucket names at creation.
-    for name in ["ab", "Upper", "a_b", "-ab", "ab-"] {
-        let r = app
-            .signed("PUT", &format!("/{name}/"), &[], Vec::new())
-            .await;
-        assert_eq!(r.status, 400, "{name}");
-        assert_eq!(r.code().as_deref(), Some("InvalidBucketName"), "{name}");
-    }
-    // Oversized key.
-    let long = "k".repeat(1024);
-    let r = app
-        .signed("PUT", &format!("/bad/{long}"), &[], b"x".to_vec())
+    app.signed("PUT", "/bad/exists", &[], b"old".to_vec()).await;
+    app.signed("POST", "/bad/log?append&position=0", &[], b"ab".to_vec())
         .await;
-    assert_eq!(r.code().as_deref(), Some("InvalidObjectName"));
-    // Wrong Content-MD5, and a malformed one.
-    let r = app
+    let r = app.signed("POST", "/bad/mp?uploads", &[], Vec::new()).await;
+    let upload = element(&r.text(), "UploadId").expect("upload id");
+    let part = app
         .signed(
             "PUT",
-            "/bad/m",
-            &[("content-md5", &md5_b64(b"other"))],
-            b"x".to_vec(),
+            &format!("/bad/mp?partNumber=1&uploadId={upload}"),
+            &[],
+            b"part".to_vec(),
         )
         .await;
-    assert_eq!(r.status, 400);
-    assert_eq!(r.code().as_deref(), Some("InvalidDigest"));
-    let r = app
-        .signed(
-            "PUT",
-            "/bad/m",
-            &[("content-md5", "!!notbase64")],
-            b"x".to_vec(),
-        )
-        .await;
-    assert_eq!(r.code().as_deref(), Some("InvalidDigest"));
-    let r = app.signed("GET", "/bad/m", &[], Vec::new()).await;
-    assert_eq!(r.code().as_deref(), Some("NoSuchKey"), "nothing was stored");
-    // Malformed XML bodies.
-    for body in [
-        "<Delete><Object>",
+    let part_etag = part.header("etag").expect("etag").to_string();
+    let complete_ok = format!(
+        "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{part_etag}</ETag></Part></CompleteMultipartUpload>"
+    );
+    let complete = format!("/bad/mp?uploadId={upload}");
+    let upload_part = format!("/bad/mp?partNumber=2&uploadId={upload}");
+    let style = "/bad/?style&styleName=s";
+    let style_ok = "<Style><Content>image/resize,w_10</Content></Style>";
+    let delete_ok = "<Delete><Object><Key>nothing</Key></Object></Delete>";
+    let long_key = "k".repeat(1024);
+    let too_many: String = format!(
+        "<Delete>{}</Delete>",
+        (0..1001)
+            .map(|i| format!("<Object><Key>{i}</Key></Object>"))
+            .collect::<String>()
+    );
+
+    let mut cases = Vec::new();
+
+    // Malformed XML on every operation that takes an XML body (§3.3); the
+    // body carries its own correct Content-MD5 so that only the XML is wrong.
+    let malformed = [
         "not xml at all",
-        "<Delete><Object><Key>a</Key></Object>",
+        "<Open><Unclosed>",
+        "<a></b>",
+        "<?xml version=\"1.0\"?>",
+        "\u{feff}\u{0}",
+    ];
+    let xml_ops: [(&str, &str, &str); 4] = [
+        ("DeleteMultipleObjects", "POST", "/bad/?delete"),
+        ("CompleteMultipartUpload", "POST", &complete),
+        ("PutStyle", "PUT", style),
+        ("PutBucket", "PUT", "/bad-new/"),
+    ];
+    for (op, method, path) in xml_ops {
+        for body in malformed {
+            let md5 = md5_b64(body.as_bytes());
+            cases.push(bad(
+                format!("{op} with {body:?}"),
+                method,
+                path,
+                &[("content-md5", &md5)],
+                body,
+                400,
+                "MalformedXML",
+            ));
+        }
+    }
+    // Well-formed XML that lacks required elements or has the wrong root.
+    for (op, method, path, body) in [
+        ("DeleteMultipleObjects", "POST", "/bad/?delete", ""),
+        ("DeleteMultipleObjects", "POST", "/bad/?delete", "<Delete></Delete>"),
+        ("DeleteMultipleObjects", "POST", "/bad/?delete", "<Delete><Quiet>true</Quiet></Delete>"),
+        ("DeleteMultipleObjects", "POST", "/bad/?delete", "<Delete><Object></Object></Delete>"),
+        ("DeleteMultipleObjects", "POST", "/bad/?delete", "<Remove><Object><Key>a</Key></Object></Remove>"),
+        ("DeleteMultipleObjects", "POST", "/bad/?delete", &too_many),
+        ("CompleteMultipartUpload", "POST", &complete, ""),
+        ("CompleteMultipartUpload", "POST", &complete, "<CompleteMultipartUpload></CompleteMultipartUpload>"),
+        ("CompleteMultipartUpload", "POST", &complete, "<CompleteMultipartUpload><Part><PartNumber>x</PartNumber><ETag>e</ETag></Part></CompleteMultipartUpload>"),
+        ("CompleteMultipartUpload", "POST", &complete, "<CompleteMultipartUpload><Part><ETag>e</ETag></Part></CompleteMultipartUpload>"),
+        ("CompleteMultipartUpload", "POST", &complete, "<Complete><Part><PartNumber>1</PartNumber><ETag>e</ETag></Part></Complete>"),
+        ("PutStyle", "PUT", style, ""),
+        ("PutStyle", "PUT", style, "<Style></Style>"),
+        ("PutStyle", "PUT", style, "<Other><Content>image/resize,w_10</Content></Other>"),
+        ("PutBucket", "PUT", "/bad-new/", "<Other><StorageClass>Standard</StorageClass></Other>"),
     ] {
         let md5 = md5_b64(body.as_bytes());
-        let r = app
-            .signed(
-                "POST",
-                "/bad/?delete",
-                &[("content-md5", &md5)],
-                body.as_bytes().to_vec(),
-            )
-            .await;
-        assert_eq!(r.status, 400, "{body}");
-        assert_eq!(r.code().as_deref(), Some("MalformedXML"), "{body}");
+        cases.push(bad(
+            format!("{op} with {:?}", &body[..body.len().min(60)]),
+            method,
+            path,
+            &[("content-md5", &md5)],
+            body,
+            400,
+            "MalformedXML",
+        ));
     }
-    // Garbage Authorization headers.
-    for auth in [
-        "garbage",
-        "OSS",
-        "OSS nocolon",
-        "OSS4-HMAC-SHA256 nonsense",
-        "OSS4-HMAC-SHA256 Credential=a/b,Signature=",
+
+    // Content-MD5 that does not match, or is not base64 of 16 bytes (§8).
+    let not_16 = md5_b64(b"x");
+    let short = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode([0u8; 15])
+    };
+    for md5 in [
+        wrong_md5(),
+        "!!notbase64".to_string(),
+        short,
+        not_16[..20].to_string(),
+    ] {
+        for (op, method, path, body) in [
+            ("PutObject", "PUT", "/bad/new-object".to_string(), b"body".to_vec()),
+            ("PutObject over an object", "PUT", "/bad/exists".to_string(), b"new".to_vec()),
+            ("UploadPart", "PUT", upload_part.clone(), b"part two".to_vec()),
+            ("AppendObject (new)", "POST", "/bad/newlog?append&position=0".to_string(), b"x".to_vec()),
+            ("AppendObject", "POST", "/bad/log?append&position=2".to_string(), b"cd".to_vec()),
+            ("CompleteMultipartUpload", "POST", complete.clone(), complete_ok.clone().into_bytes()),
+            ("DeleteMultipleObjects", "POST", "/bad/?delete".to_string(), delete_ok.as_bytes().to_vec()),
+            ("PutStyle", "PUT", style.to_string(), style_ok.as_bytes().to_vec()),
+            ("PutBucket (empty body)", "PUT", "/bad-new/".to_string(), Vec::new()),
+            (
+                "PutBucket (configuration)",
+                "PUT",
+                "/bad-new/".to_string(),
+                b"<CreateBucketConfiguration><StorageClass>Standard</StorageClass></CreateBucketConfiguration>".to_vec(),
+            ),
+            ("ProcessObject", "POST", "/bad/exists?x-oss-process".to_string(), b"x-oss-process=image/resize,w_1".to_vec()),
+        ] {
+            cases.push(bad(
+                format!("{op} with Content-MD5 {md5:?}"),
+                method,
+                path,
+                &[("content-md5", &md5)],
+                body,
+                400,
+                "InvalidDigest",
+            ));
+        }
+    }
+
+    // Bucket names (§6.1): refused at creation; unknown to other operations.
+    for name in [
+        "ab",
+        "Upper",
+        "a_b",
+        "-ab",
+        "ab-",
+        "a.b",
+        "a%20b",
+        "%C3%A9tag%C3%A8re",
+        &"a".repeat(64),
+    ] {
+        cases.push(bad(
+            format!("PutBucket {name}"),
+            "PUT",
+            format!("/{name}/"),
+            &[],
+            Vec::new(),
+            400,
+            "InvalidBucketName",
+        ));
+        cases.push(bad(
+            format!("GetObject in {name}"),
+            "GET",
+            format!("/{name}/k"),
+            &[],
+            Vec::new(),
+            404,
+            "NoSuchBucket",
+        ));
+        cases.push(bad(
+            format!("ListObjects of {name}"),
+            "GET",
+            format!("/{name}/"),
+            &[],
+            Vec::new(),
+            404,
+            "NoSuchBucket",
+        ));
+    }
+
+    // Object names (§6.1): longer than 1023 bytes, a leading `/` or `\`,
+    // not UTF-8; on every operation that creates an object.
+    for (what, key) in [
+        ("1024 bytes", long_key.as_str()),
+        ("leading slash", "/x"),
+        ("leading backslash", "%5Cx"),
+        ("not UTF-8", "%FF%FE"),
+    ] {
+        for (op, method, path, headers) in [
+            ("PutObject", "PUT", format!("/bad/{key}"), vec![]),
+            (
+                "AppendObject",
+                "POST",
+                format!("/bad/{key}?append&position=0"),
+                vec![],
+            ),
+            (
+                "InitiateMultipartUpload",
+                "POST",
+                format!("/bad/{key}?uploads"),
+                vec![],
+            ),
+            (
+                "CopyObject",
+                "PUT",
+                format!("/bad/{key}"),
+                vec![("x-oss-copy-source", "/bad/exists")],
+            ),
+        ] {
+            cases.push(bad(
+                format!("{op}: key {what}"),
+                method,
+                path,
+                &headers,
+                b"x".to_vec(),
+                400,
+                "InvalidObjectName",
+            ));
+        }
+    }
+
+    // Malformed parameters and headers → InvalidArgument; absent → MissingArgument.
+    for (what, method, path, headers) in [
+        (
+            "bucket ACL value",
+            "PUT",
+            "/bad/?acl",
+            vec![("x-oss-acl", "everyone")],
+        ),
+        (
+            "bucket ACL 'default'",
+            "PUT",
+            "/bad/?acl",
+            vec![("x-oss-acl", "default")],
+        ),
+        (
+            "PutBucket ACL",
+            "PUT",
+            "/bad-new/",
+            vec![("x-oss-acl", "open")],
+        ),
+        (
+            "object ACL value",
+            "PUT",
+            "/bad/exists?acl",
+            vec![("x-oss-object-acl", "everyone")],
+        ),
+        (
+            "PutObject ACL",
+            "PUT",
+            "/bad/k",
+            vec![("x-oss-object-acl", "x")],
+        ),
+        (
+            "append position -1",
+            "POST",
+            "/bad/ap?append&position=-1",
+            vec![],
+        ),
+        (
+            "append position abc",
+            "POST",
+            "/bad/ap?append&position=abc",
+            vec![],
+        ),
+        (
+            "append position empty",
+            "POST",
+            "/bad/ap?append&position=",
+            vec![],
+        ),
+        ("append without position", "POST", "/bad/ap?append", vec![]),
+        (
+            "partNumber 0",
+            "PUT",
+            "/bad/mp?partNumber=0&uploadId=x",
+            vec![],
+        ),
+        (
+            "partNumber 10001",
+            "PUT",
+            "/bad/mp?partNumber=10001&uploadId=x",
+            vec![],
+        ),
+        (
+            "partNumber x",
+            "PUT",
+            "/bad/mp?partNumber=x&uploadId=x",
+            vec![],
+        ),
+        ("max-keys 1001", "GET", "/bad/?max-keys=1001", vec![]),
+        ("max-keys 0", "GET", "/bad/?max-keys=0", vec![]),
+        ("max-keys -1", "GET", "/bad/?max-keys=-1", vec![]),
+        (
+            "max-keys abc",
+            "GET",
+            "/bad/?list-type=2&max-keys=abc",
+            vec![],
+        ),
+        ("ListBuckets max-keys", "GET", "/?max-keys=1001", vec![]),
+        (
+            "max-uploads 1001",
+            "GET",
+            "/bad/?uploads&max-uploads=1001",
+            vec![],
+        ),
+        (
+            "max-parts 1001",
+            "GET",
+            "/bad/mp?uploadId=x&max-parts=1001",
+            vec![],
+        ),
+        (
+            "part-number-marker x",
+            "GET",
+            "/bad/mp?uploadId=x&part-number-marker=x",
+            vec![],
+        ),
+        ("encoding-type", "GET", "/bad/?encoding-type=base64", vec![]),
+        (
+            "continuation-token",
+            "GET",
+            "/bad/?list-type=2&continuation-token=%21%21",
+            vec![],
+        ),
+        (
+            "metadata directive",
+            "PUT",
+            "/bad/c",
+            vec![
+                ("x-oss-copy-source", "/bad/exists"),
+                ("x-oss-metadata-directive", "MOVE"),
+            ],
+        ),
+        (
+            "copy source without key",
+            "PUT",
+            "/bad/c",
+            vec![("x-oss-copy-source", "/bad")],
+        ),
+        (
+            "copy source not UTF-8",
+            "PUT",
+            "/bad/c",
+            vec![("x-oss-copy-source", "/bad/%FF")],
+        ),
+        (
+            "copy source range",
+            "PUT",
+            "/bad/mp?partNumber=1&uploadId=x",
+            vec![
+                ("x-oss-copy-source", "/bad/exists"),
+                ("x-oss-copy-source-range", "bytes=5-1"),
+            ],
+        ),
+        ("style name", "PUT", "/bad/?style&styleName=a%20b", vec![]),
+        (
+            "style name too long",
+            "PUT",
+            &format!("/bad/?style&styleName={}", "s".repeat(64)),
+            vec![],
+        ),
+        ("process body", "POST", "/bad/exists?x-oss-process", vec![]),
+    ] {
+        let body: Vec<u8> = if what == "style name" || what == "style name too long" {
+            style_ok.as_bytes().to_vec()
+        } else {
+            b"x".to_vec()
+        };
+        cases.push(bad(
+            what,
+            method,
+            path,
+            &headers,
+            body,
+            400,
+            "InvalidArgument",
+        ));
+    }
+    let big_meta = "v".repeat(8 * 1024);
+    cases.push(bad(
+        "user metadata above 8 KB",
+        "PUT",
+        "/bad/meta",
+        &[("x-oss-meta-big", &big_meta)],
+        b"x".to_vec(),
+        400,
+        "InvalidArgument",
+    ));
+    for (what, method, path) in [
+        ("PutBucketAcl without x-oss-acl", "PUT", "/bad/?acl"),
+        (
+            "PutObjectAcl without x-oss-object-acl",
+            "PUT",
+            "/bad/exists?acl",
+        ),
+        ("PutStyle without styleName", "PUT", "/bad/?style"),
+        (
+            "GetStyle with empty styleName",
+            "GET",
+            "/bad/?style&styleName=",
+        ),
+    ] {
+        cases.push(bad(
+            what,
+            method,
+            path,
+            &[],
+            style_ok,
+            400,
+            "MissingArgument",
+        ));
+    }
+    cases.push(bad(
+        "x-oss-complete-all with a body",
+        "POST",
+        &complete,
+        &[("x-oss-complete-all", "yes")],
+        complete_ok.clone(),
+        400,
+        "InvalidRequest",
+    ));
+    // Methods that no operation takes.
+    for (method, path) in [
+        ("POST", "/"),
+        ("DELETE", "/"),
+        ("PUT", "/"),
+        ("POST", "/bad/"),
+        ("PATCH", "/bad/k"),
+        ("POST", "/bad/k"),
+        ("PATCH", "/bad/"),
+    ] {
+        cases.push(bad(
+            format!("{method} {path}"),
+            method,
+            path,
+            &[],
+            Vec::new(),
+            405,
+            "MethodNotAllowed",
+        ));
+    }
+    run_bad_cases(&app, &cases).await;
+
+    // Nothing that failed was stored or changed.
+    let g = app.signed("GET", "/bad/exists", &[], Vec::new()).await;
+    assert_eq!(g.body, b"old");
+    let g = app.signed("GET", "/bad/log", &[], Vec::new()).await;
+    assert_eq!(g.body, b"ab");
+    for key in ["new-object", "newlog", "k", "c", "ap", "meta"] {
+        let g = app
+            .signed("HEAD", &format!("/bad/{key}"), &[], Vec::new())
+            .await;
+        assert_eq!(g.status, 404, "{key}");
+    }
+    let lp = app.signed("GET", &complete, &[], Vec::new()).await;
+    assert_eq!(
+        element(&lp.text(), "NextPartNumberMarker").as_deref(),
+        Some("1")
+    );
+    assert!(!lp.text().contains("<PartNumber>2</PartNumber>"));
+    let r = app.signed("GET", "/bad-new/", &[], Vec::new()).await;
+    assert_error(&r, 404, "NoSuchBucket", "no bucket was created");
+    let r = app.signed("GET", "/bad/?style", &[], Vec::new()).await;
+    assert_eq!(r.status, 200);
+    assert!(!r.text().contains("<Style>"), "{}", r.text());
+    // The upload is still usable after the bad attempts.
+    let md5 = md5_b64(complete_ok.as_bytes());
+    let r = app
+        .signed("POST", &complete, &[("content-md5", &md5)], complete_ok)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+
+    // A body-bearing request with neither Content-Length nor chunked framing.
+    for path in ["/bad/nolen", "/bad/log?append&position=2", &upload_part] {
+        let mut req = common::signed_request("PUT", path, &[], Vec::new());
+        if path.contains("append") {
+            req = common::signed_request("POST", path, &[], Vec::new());
+        }
+        req.headers_mut().remove("content-length");
+        let r = app.send(req).await;
+        assert_error(&r, 411, "MissingContentLength", path);
+    }
+}
+
+/// Malformed, unknown or incomplete credentials (oss-api.md §4.2–§4.6): each
+/// gets its own code.
+#[tokio::test]
+async fn bad_credentials_get_exact_codes() {
+    let app = app_with_bucket("cred").await;
+    let now = std::time::SystemTime::now();
+    let date = httpdate::fmt_http_date(now);
+    let today = {
+        let t = time::OffsetDateTime::from(now);
+        format!("{:04}{:02}{:02}", t.year(), u8::from(t.month()), t.day())
+    };
+    let v4_date = {
+        let t = time::OffsetDateTime::from(now);
+        format!("{today}T{:02}{:02}{:02}Z", t.hour(), t.minute(), t.second())
+    };
+    let ak = common::AK;
+    let scope = format!("{today}/cn-hangzhou/oss/aliyun_v4_request");
+    let cred = format!("Credential={ak}/{scope}");
+    let with_date: Vec<(&str, &str)> = vec![("date", &date)];
+    let with_v4_date: Vec<(&str, &str)> = vec![
+        ("x-oss-date", &v4_date),
+        ("x-oss-content-sha256", "UNSIGNED-PAYLOAD"),
+    ];
+    let cases: Vec<(String, Vec<(&str, &str)>, u16, &str)> = vec![
+        // Not a known scheme → InvalidArgument (§4.2).
+        ("garbage".into(), with_date.clone(), 400, "InvalidArgument"),
+        ("OSS".into(), with_date.clone(), 400, "InvalidArgument"),
+        ("Bearer abc".into(), with_date.clone(), 400, "InvalidArgument"),
+        ("oss ak:sig".into(), with_date.clone(), 400, "InvalidArgument"),
+        ("AWS4-HMAC-SHA256 Credential=a".into(), with_date.clone(), 400, "InvalidArgument"),
+        // V1 with a malformed credential part → InvalidArgument.
+        ("OSS nocolon".into(), with_date.clone(), 400, "InvalidArgument"),
+        ("OSS :c2ln".into(), with_date.clone(), 400, "InvalidArgument"),
+        (format!("OSS {ak}:"), with_date.clone(), 400, "InvalidArgument"),
+        ("OSS  :  ".into(), with_date.clone(), 400, "InvalidArgument"),
+        // V1, well formed: unknown key, missing/bad/skewed date, bad signature.
+        ("OSS LTAIunknown:c2ln".into(), with_date.clone(), 403, "InvalidAccessKeyId"),
+        (format!("OSS {ak}:c2ln"), vec![], 403, "AccessDenied"),
+        (format!("OSS {ak}:c2ln"), vec![("date", "yesterday")], 403, "AccessDenied"),
+        (
+            format!("OSS {ak}:c2ln"),
+            vec![("date", "Sat, 01 Jan 2000 00:00:00 GMT")],
+            403,
+            "RequestTimeTooSkewed",
+        ),
+        (format!("OSS {ak}:c2ln"), with_date.clone(), 403, "SignatureDoesNotMatch"),
+        // V4 header, malformed → InvalidArgument.
+        ("OSS4-HMAC-SHA256 nonsense".into(), with_v4_date.clone(), 400, "InvalidArgument"),
+        ("OSS4-HMAC-SHA256 ".into(), with_v4_date.clone(), 400, "InvalidArgument"),
+        ("OSS4-HMAC-SHA256 Credential=a/b,Signature=".into(), with_v4_date.clone(), 400, "InvalidArgument"),
+        (format!("OSS4-HMAC-SHA256 {cred}"), with_v4_date.clone(), 400, "InvalidArgument"),
+        (format!("OSS4-HMAC-SHA256 {cred},Signature=00,AdditionalHeaders="), with_v4_date.clone(), 400, "InvalidArgument"),
+        (format!("OSS4-HMAC-SHA256 {cred},Signature=00,Signature=01"), with_v4_date.clone(), 400, "InvalidArgument"),
+        (
+            format!("OSS4-HMAC-SHA256 Credential={ak}/{today}/cn-hangzhou/oss/aws4_request,Signature=00"),
+            with_v4_date.clone(),
+            400,
+            "InvalidArgument",
+        ),
+        (
+            format!("OSS4-HMAC-SHA256 {cred},Signature=00"),
+            vec![("x-oss-date", &v4_date), ("x-oss-content-sha256", "abc")],
+            400,
+            "InvalidArgument",
+        ),
+        (
+            format!("OSS4-HMAC-SHA256 {cred},Signature=00"),
+            vec![("x-oss-date", "20000101T000000Z")],
+            400,
+            "InvalidArgument",
+        ),
+        // V4, well formed: unknown key, other product, missing date, skew, mismatch.
+        (
+            format!("OSS4-HMAC-SHA256 Credential=LTAIunknown/{scope},Signature=00"),
+            with_v4_date.clone(),
+            403,
+            "InvalidAccessKeyId",
+        ),
+        (
+            format!("OSS4-HMAC-SHA256 Credential={ak}/{today}/cn-hangzhou/oss-cloudbox/aliyun_v4_request,Signature=00"),
+            with_v4_date.clone(),
+            403,
+            "AccessDenied",
+        ),
+        (format!("OSS4-HMAC-SHA256 {cred},Signature=00"), vec![], 403, "AccessDenied"),
+        (
+            format!("OSS4-HMAC-SHA256 Credential={ak}/20000101/cn-hangzhou/oss/aliyun_v4_request,Signature=00"),
+            vec![("x-oss-date", "20000101T000000Z")],
+            403,
+            "RequestTimeTooSkewed",
+        ),
+        (format!("OSS4-HMAC-SHA256 {cred},Signature=00"), with_v4_date.clone(), 403, "SignatureDoesNotMatch"),
+        // Signature V2 is LATER (§4.2).
+        (format!("OSS2 AccessKeyId:{ak},Signature:c2ln"), with_date.clone(), 501, "NotImplemented"),
+    ];
+    let mut failures = Vec::new();
+    for (auth, extra, status, code) in &cases {
+        let mut headers = vec![("authorization", auth.as_str())];
+        headers.extend(extra.iter().copied());
+        let r = app.anonymous("GET", "/cred/", &headers, Vec::new()).await;
+        if let Err(e) = check_error(&r, *status, code) {
+            failures.push(format!("Authorization {auth:?} {extra:?}: {e}"));
+        }
+    }
+    // Presigned URLs with missing or malformed parameters.
+    for (query, status, code) in [
+        ("OSSAccessKeyId=x".to_string(), 400, "InvalidArgument"),
+        (format!("OSSAccessKeyId={ak}&Expires=abc&Signature=x"), 400, "InvalidArgument"),
+        (format!("OSSAccessKeyId={ak}&Expires=1&Signature=x"), 403, "AccessDenied"),
+        (format!("OSSAccessKeyId=LTAIunknown&Expires=4000000000&Signature=x"), 403, "InvalidAccessKeyId"),
+        (format!("OSSAccessKeyId={ak}&Expires=4000000000&Signature=x"), 403, "SignatureDoesNotMatch"),
+        ("x-oss-signature-version=bogus".to_string(), 400, "InvalidArgument"),
+        ("x-oss-signature-version=OSS2".to_string(), 501, "NotImplemented"),
+        ("x-oss-signature-version=OSS4-HMAC-SHA256".to_string(), 400, "InvalidArgument"),
+        (
+            format!("x-oss-signature-version=OSS4-HMAC-SHA256&x-oss-credential={ak}%2F{today}%2Fcn-hangzhou%2Foss%2Faliyun_v4_request&x-oss-date=20000101T000000Z&x-oss-expires=60&x-oss-signature=00"),
+            400,
+            "InvalidArgument",
+        ),
     ] {
         let r = app
-            .anonymous(
-                "GET",
-                "/bad/",
-                &[
-                    ("authorization", auth),
-                    (
-                        "date",
-                        &httpdate::fmt_http_date(std::time::SystemTime::now()),
-                    ),
-                ],
-                Vec::new(),
-            )
+            .anonymous("GET", &format!("/cred/?{query}"), &[], Vec::new())
             .await;
-        assert!(
-            r.status == 400 || r.status == 403,
-            "{auth}: {} {}",
-            r.status,
-            r.text()
-        );
-        assert!(r.code().is_some(), "{auth}");
+        if let Err(e) = check_error(&r, status, code) {
+            failures.push(format!("presigned {query}: {e}"));
+        }
     }
-    // Bad ACL values.
-    let r = app
-        .signed("PUT", "/bad/?acl", &[("x-oss-acl", "everyone")], Vec::new())
-        .await;
-    assert_eq!(r.code().as_deref(), Some("InvalidArgument"));
-    // Bad append positions.
-    let r = app
-        .signed("POST", "/bad/ap?append&position=-1", &[], b"x".to_vec())
-        .await;
-    assert_eq!(r.code().as_deref(), Some("InvalidArgument"));
-    // Bad part numbers.
-    let r = app
-        .signed("PUT", "/bad/mp?partNumber=0&uploadId=x", &[], b"x".to_vec())
-        .await;
-    assert_eq!(r.code().as_deref(), Some("InvalidArgument"));
-    // max-keys out of range.
-    let r = app
-        .signed("GET", "/bad/?max-keys=1001", &[], Vec::new())
-        .await;
-    assert_eq!(r.code().as_deref(), Some("InvalidArgument"));
+    assert_all(failures);
 }
 
 #[tokio::test]

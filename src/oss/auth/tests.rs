@@ -1233,16 +1233,27 @@ fn malformed_authorization_headers_are_errors() {
         "OSS4-HMAC-SHA256 Credential=\u{fffd}\u{0}/\u{7f}/é/oss/aliyun_v4_request,Signature=\u{fffd}".to_owned(),
         "OSS4-HMAC-SHA256 ,,,=,=,".to_owned(),
         "OSS4-HMAC-SHA256 Credential==/=/=/=/=,Signature==".to_owned(),
-        "OSS \u{fffd}\u{fffd}:\u{fffd}".to_owned(),
         "OSS4-HMAC-SHA256 Credential=猫/猫猫猫猫/猫/oss/aliyun_v4_request,Signature=猫".to_owned(),
+        "Bearer x".to_owned(),
+        "oss ak:sig".to_owned(),
     ];
+    // Malformed: `400 InvalidArgument`, naming the header (oss-api.md §4.2).
     for value in &cases {
         let r = v4b().with_header("authorization", value).auth();
         assert!(
-            matches!(
-                r,
-                Err(AuthError::InvalidArgument { .. }) | Err(AuthError::InvalidAccessKeyId { .. })
-            ),
+            matches!(&r, Err(AuthError::InvalidArgument { name, .. }) if name == "Authorization"),
+            "{value:?}: {r:?}"
+        );
+    }
+    // Well formed with a key that does not exist: `403 InvalidAccessKeyId`.
+    for value in [
+        "OSS \u{fffd}\u{fffd}:\u{fffd}".to_owned(),
+        "OSS nobody:c2ln".to_owned(),
+        "OSS4-HMAC-SHA256 Credential=nobody/20250411/cn-hangzhou/oss/aliyun_v4_request,Signature=ab".to_owned(),
+    ] {
+        let r = v4b().with_header("authorization", &value).auth();
+        assert!(
+            matches!(r, Err(AuthError::InvalidAccessKeyId { .. })),
             "{value:?}: {r:?}"
         );
     }
