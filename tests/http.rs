@@ -316,6 +316,245 @@ async fn conditional_requests() {
     assert_eq!(r.status, 200);
 }
 
+/// The answer a conditional request must get (oss-api.md §5.3, §7.2, §7.8).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Cond {
+    /// The operation runs (200).
+    Pass,
+    /// 304, no body, with ETag and Last-Modified.
+    NotModified,
+    /// 412 PreconditionFailed naming this header in `<Condition>`.
+    Failed(&'static str),
+}
+
+/// Checks a conditional answer; `Err` says what differs.
+fn check_cond(
+    r: &common::TestResponse,
+    want: Cond,
+    etag: &str,
+    last_modified: &str,
+    head: bool,
+) -> Result<(), String> {
+    let got = format!("{} {:?} {}", r.status, r.code(), r.text());
+    match want {
+        Cond::Pass if r.status == 200 => Ok(()),
+        Cond::NotModified
+            if r.status == 304
+                && r.body.is_empty()
+                && r.header("etag") == Some(etag)
+                && r.header("last-modified") == Some(last_modified) =>
+        {
+            Ok(())
+        }
+        Cond::Failed(header) if r.status == 412 => {
+            let doc = if head {
+                use base64::Engine;
+                let err = r.header("x-oss-err").ok_or("no x-oss-err")?;
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(err)
+                    .map_err(|e| e.to_string())?;
+                String::from_utf8_lossy(&bytes).into_owned()
+            } else {
+                r.text()
+            };
+            let ok = element(&doc, "Code").as_deref() == Some("PreconditionFailed")
+                && element(&doc, "Condition").as_deref() == Some(header)
+                && r.header("etag") == Some(etag)
+                && r.header("last-modified") == Some(last_modified);
+            if ok {
+                Ok(())
+            } else {
+                Err(format!("412 but {doc} / {:?}", r.headers))
+            }
+        }
+        _ => Err(got),
+    }
+}
+
+#[tokio::test]
+async fn conditional_dates_and_precedence() {
+    use std::time::Duration;
+    let app = app_with_bucket("cdt").await;
+    let r = app.signed("PUT", "/cdt/o", &[], b"abc".to_vec()).await;
+    let etag = r.header("etag").expect("etag").to_string();
+    let h = app.signed("HEAD", "/cdt/o", &[], Vec::new()).await;
+    let lm = h
+        .header("last-modified")
+        .expect("last-modified")
+        .to_string();
+    let t = httpdate::parse_http_date(&lm).expect("RFC 1123");
+    let before = httpdate::fmt_http_date(t - Duration::from_secs(1));
+    let long_before = httpdate::fmt_http_date(t - Duration::from_secs(86_400));
+    let after = httpdate::fmt_http_date(t + Duration::from_secs(3600));
+    let other = "\"00000000000000000000000000000000\"";
+    let other_or_etag = format!("{other}, {etag}");
+    use Cond::*;
+    let cases: Vec<(Vec<(&str, &str)>, Cond)> = vec![
+        (vec![("if-modified-since", &lm)], NotModified),
+        (vec![("if-modified-since", &after)], NotModified),
+        (vec![("if-modified-since", &before)], Pass),
+        (vec![("if-modified-since", &long_before)], Pass),
+        (vec![("if-modified-since", "not a date")], Pass),
+        (vec![("if-unmodified-since", &lm)], Pass),
+        (vec![("if-unmodified-since", &after)], Pass),
+        (
+            vec![("if-unmodified-since", &before)],
+            Failed("if-unmodified-since"),
+        ),
+        (vec![("if-unmodified-since", "not a date")], Pass),
+        (vec![("if-match", "*")], Pass),
+        (vec![("if-match", &other_or_etag)], Pass),
+        (vec![("if-match", other)], Failed("if-match")),
+        (vec![("if-none-match", "*")], NotModified),
+        (vec![("if-none-match", other)], Pass),
+        // If-Match decides alone when present; If-Unmodified-Since only counts without it.
+        (
+            vec![("if-match", &etag), ("if-unmodified-since", &before)],
+            Pass,
+        ),
+        (
+            vec![("if-match", other), ("if-unmodified-since", &after)],
+            Failed("if-match"),
+        ),
+        // If-None-Match decides alone when present.
+        (
+            vec![("if-none-match", &etag), ("if-modified-since", &before)],
+            NotModified,
+        ),
+        (
+            vec![("if-none-match", other), ("if-modified-since", &lm)],
+            Pass,
+        ),
+        // 412 conditions are evaluated before 304 ones.
+        (
+            vec![("if-match", other), ("if-none-match", &etag)],
+            Failed("if-match"),
+        ),
+        (
+            vec![("if-unmodified-since", &before), ("if-modified-since", &lm)],
+            Failed("if-unmodified-since"),
+        ),
+        (
+            vec![("if-match", &etag), ("if-none-match", &etag)],
+            NotModified,
+        ),
+        (
+            vec![("if-unmodified-since", &lm), ("if-modified-since", &lm)],
+            NotModified,
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (headers, want) in &cases {
+        for method in ["GET", "HEAD"] {
+            let r = app.signed(method, "/cdt/o", headers, Vec::new()).await;
+            if let Err(e) = check_cond(&r, *want, &etag, &lm, method == "HEAD") {
+                failures.push(format!("{method} {headers:?}: want {want:?}: {e}"));
+            } else if *want == Pass && method == "GET" && r.body != b"abc" {
+                failures.push(format!("{method} {headers:?}: body {:?}", r.body));
+            }
+        }
+    }
+    assert_all(failures);
+    // A missing key is 404 whatever the conditions.
+    let r = app
+        .signed("GET", "/cdt/missing", &[("if-match", other)], Vec::new())
+        .await;
+    assert_error(&r, 404, "NoSuchKey", "conditions on a missing key");
+}
+
+#[tokio::test]
+async fn copy_source_conditions() {
+    use std::time::Duration;
+    let app = app_with_bucket("ccp").await;
+    let r = app.signed("PUT", "/ccp/src", &[], b"source".to_vec()).await;
+    let etag = r.header("etag").expect("etag").to_string();
+    let h = app.signed("HEAD", "/ccp/src", &[], Vec::new()).await;
+    let lm = h
+        .header("last-modified")
+        .expect("last-modified")
+        .to_string();
+    let t = httpdate::parse_http_date(&lm).expect("RFC 1123");
+    let before = httpdate::fmt_http_date(t - Duration::from_secs(1));
+    let after = httpdate::fmt_http_date(t + Duration::from_secs(3600));
+    let unquoted = etag.trim_matches('"').to_lowercase();
+    let other = "\"00000000000000000000000000000000\"";
+    use Cond::*;
+    let cases: Vec<(Vec<(&str, &str)>, Cond)> = vec![
+        (vec![("x-oss-copy-source-if-match", &etag)], Pass),
+        (vec![("x-oss-copy-source-if-match", &unquoted)], Pass),
+        (
+            vec![("x-oss-copy-source-if-match", other)],
+            Failed("x-oss-copy-source-if-match"),
+        ),
+        (
+            vec![("x-oss-copy-source-if-none-match", &etag)],
+            NotModified,
+        ),
+        (vec![("x-oss-copy-source-if-none-match", other)], Pass),
+        (
+            vec![("x-oss-copy-source-if-modified-since", &lm)],
+            NotModified,
+        ),
+        (vec![("x-oss-copy-source-if-modified-since", &before)], Pass),
+        (vec![("x-oss-copy-source-if-unmodified-since", &lm)], Pass),
+        (
+            vec![("x-oss-copy-source-if-unmodified-since", &after)],
+            Pass,
+        ),
+        (
+            vec![("x-oss-copy-source-if-unmodified-since", &before)],
+            Failed("x-oss-copy-source-if-unmodified-since"),
+        ),
+        (
+            vec![
+                ("x-oss-copy-source-if-match", other),
+                ("x-oss-copy-source-if-none-match", &etag),
+            ],
+            Failed("x-oss-copy-source-if-match"),
+        ),
+        // The plain GET conditions do not apply to the source of a copy.
+        (vec![("if-match", other), ("if-none-match", &etag)], Pass),
+    ];
+    let mut failures = Vec::new();
+    for (i, (headers, want)) in cases.iter().enumerate() {
+        let target = format!("/ccp/dst{i}");
+        let mut all = vec![("x-oss-copy-source", "/ccp/src")];
+        all.extend(headers.iter().copied());
+        let r = app.signed("PUT", &target, &all, Vec::new()).await;
+        if let Err(e) = check_cond(&r, *want, &etag, &lm, false) {
+            failures.push(format!("CopyObject {headers:?}: want {want:?}: {e}"));
+        }
+        // Only a copy that ran leaves a target.
+        let g = app.signed("GET", &target, &[], Vec::new()).await;
+        let copied = g.status == 200 && g.body == b"source";
+        if copied != (*want == Pass) {
+            failures.push(format!(
+                "CopyObject {headers:?}: target status {}",
+                g.status
+            ));
+        }
+    }
+    // UploadPartCopy evaluates the same headers against its source.
+    let r = app.signed("POST", "/ccp/mp?uploads", &[], Vec::new()).await;
+    let id = element(&r.text(), "UploadId").expect("upload id");
+    for (headers, want) in &cases[..10] {
+        let mut all = vec![("x-oss-copy-source", "/ccp/src")];
+        all.extend(headers.iter().copied());
+        let r = app
+            .signed(
+                "PUT",
+                &format!("/ccp/mp?partNumber=1&uploadId={id}"),
+                &all,
+                Vec::new(),
+            )
+            .await;
+        if let Err(e) = check_cond(&r, *want, &etag, &lm, false) {
+            failures.push(format!("UploadPartCopy {headers:?}: want {want:?}: {e}"));
+        }
+    }
+    assert_all(failures);
+}
+
 /// One bad request and the exact status and code of oss-api.md §5.3.
 struct Bad {
     what: String,
