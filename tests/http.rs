@@ -1933,4 +1933,143 @@ async fn default_limits_allow_multipart_objects_above_five_gib() {
     let c = ossimg::config::Config::default();
     assert_eq!(c.max_object_size, 5 << 30);
     assert_eq!(c.max_multipart_object_size(), 10_000 * (5u64 << 30));
+
+/// A key of exactly `len` bytes mixing 1-, 2-, 3- and 4-byte UTF-8
+/// characters, a space, a `+` and `/`.
+fn multibyte_key(len: usize) -> String {
+    let mut key = String::from("dir +/é🐱");
+    while key.len() + 3 <= len - 2 {
+        key.push('猫');
+    }
+    while key.len() < len {
+        key.push('a');
+    }
+    assert_eq!(key.len(), len);
+    key
+}
+
+/// Percent-encodes every byte outside the unreserved set (`/` included, as
+/// `oss2` does).
+fn encode_all(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// A 1,023-byte multibyte key goes through PUT, GET, HEAD, GetObjectMeta,
+/// ListObjects (V1 and V2, URL-encoded and plain) and DELETE over a real
+/// socket; 1,024 bytes is `400 InvalidObjectName` (oss-api.md §6.1, §5.3).
+#[test]
+fn longest_multibyte_key_over_http() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = common::Server::start(dir.path());
+    let header = |h: &[(String, String)], name: &str| {
+        h.iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    let (status, _, body) = server.signed("PUT", "/longkeys/", &[], b"");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+
+    let key = multibyte_key(1023);
+    assert!(key.chars().count() < 400, "mostly multibyte");
+    let path = format!("/longkeys/{}", encode_all(&key));
+    // The same key with `/` literal (v2, ali-oss, Java).
+    let path_slash = path.replace("%2F", "/");
+    let data = b"long key body".to_vec();
+    let (status, h, body) = server.signed("PUT", &path, &[("content-type", "text/plain")], &data);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let etag = header(&h, "etag").expect("etag");
+
+    let (status, h, body) = server.signed("GET", &path_slash, &[], b"");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(body, data);
+    assert_eq!(header(&h, "etag"), Some(etag.clone()));
+    let (status, h, body) = server.signed("HEAD", &path, &[], b"");
+    assert_eq!(status, 200);
+    assert!(body.is_empty());
+    assert_eq!(header(&h, "content-length").as_deref(), Some("13"));
+    let (status, h, _) = server.signed("HEAD", &format!("{path}?objectMeta"), &[], b"");
+    assert_eq!(status, 200);
+    assert_eq!(header(&h, "etag"), Some(etag.clone()));
+
+    let encoded = common::element(
+        &String::from_utf8_lossy(
+            &server
+                .signed("GET", "/longkeys/?encoding-type=url", &[], b"")
+                .2,
+        ),
+        "Key",
+    );
+    assert_eq!(encoded, Some(encode_all(&key)));
+    let (_, _, body) = server.signed(
+        "GET",
+        "/longkeys/?list-type=2&encoding-type=url&prefix=dir%20%2B%2F",
+        &[],
+        b"",
+    );
+    let xml = String::from_utf8_lossy(&body).into_owned();
+    assert_eq!(
+        common::element(&xml, "Key"),
+        Some(encode_all(&key)),
+        "{xml}"
+    );
+    assert_eq!(
+        common::element(&xml, "Prefix").as_deref(),
+        Some("dir%20%2B%2F")
+    );
+    // Plain listings carry the key as (escaped) UTF-8 text.
+    let (_, _, body) = server.signed("GET", "/longkeys/?list-type=2", &[], b"");
+    assert_eq!(
+        common::element(&String::from_utf8_lossy(&body), "Key"),
+        Some(key.clone())
+    );
+    // Listing after the key itself (as a marker) finds nothing more.
+    let (_, _, body) = server.signed(
+        "GET",
+        &format!("/longkeys/?marker={}", encode_all(&key)),
+        &[],
+        b"",
+    );
+    let xml = String::from_utf8_lossy(&body).into_owned();
+    assert!(!xml.contains("<Contents>"), "{xml}");
+
+    // One byte more is refused, and nothing is stored.
+    let long = multibyte_key(1024);
+    for p in [
+        format!("/longkeys/{}", encode_all(&long)),
+        format!("/longkeys/{}", encode_all(&long)).replace("%2F", "/"),
+    ] {
+        let (status, _, body) = server.signed("PUT", &p, &[], b"x");
+        let xml = String::from_utf8_lossy(&body).into_owned();
+        assert_eq!(status, 400, "{xml}");
+        assert_eq!(
+            common::element(&xml, "Code").as_deref(),
+            Some("InvalidObjectName")
+        );
+    }
+    let (status, _, body) = server.signed(
+        "POST",
+        &format!("/longkeys/{}?uploads", encode_all(&long)),
+        &[],
+        b"",
+    );
+    assert_eq!(status, 400);
+    assert_eq!(
+        common::element(&String::from_utf8_lossy(&body), "Code").as_deref(),
+        Some("InvalidObjectName")
+    );
+
+    let (status, _, _) = server.signed("DELETE", &path_slash, &[], b"");
+    assert_eq!(status, 204);
+    let (status, _, _) = server.signed("GET", &path, &[], b"");
+    assert_eq!(status, 404);
+    let (_, _, body) = server.signed("GET", "/longkeys/", &[], b"");
+    assert!(!String::from_utf8_lossy(&body).contains("<Contents>"));
 }
