@@ -24,6 +24,16 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
+/// How much of the index one page cost.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ScanCost {
+    /// Index entries read.
+    pub(crate) entries: u64,
+    /// Range scans opened: the first, then one per rolled-up common prefix
+    /// skipped.
+    pub(crate) seeks: u64,
+}
+
 /// One page of `bucket` (which must exist) per `q`.
 ///
 /// `max_keys` of 0 is treated as 1.
@@ -32,12 +42,23 @@ pub(crate) fn list_objects(
     bucket: &str,
     q: &ListQuery,
 ) -> Result<ListPage> {
+    list_objects_costed(objects, bucket, q).map(|(page, _)| page)
+}
+
+/// [`list_objects`], also telling how many index entries and range scans
+/// the page took.
+pub(crate) fn list_objects_costed(
+    objects: &ReadOnlyTable<&'static [u8], &'static [u8]>,
+    bucket: &str,
+    q: &ListQuery,
+) -> Result<(ListPage, ScanCost)> {
+    let mut cost = ScanCost::default();
     let want = q.max_keys.max(1);
     let plen = bucket.len() + 1;
     let first = object_key(bucket, &q.prefix);
     // `first` ends with `\0` or a byte of UTF-8 text, never 0xFF.
     let Some(end) = prefix_successor(&first) else {
-        return Ok(ListPage::default());
+        return Ok((ListPage::default(), cost));
     };
     let mut lower = if q.start_after.as_str() >= q.prefix.as_str() {
         Bound::Excluded(object_key(bucket, &q.start_after))
@@ -61,8 +82,10 @@ pub(crate) fn list_objects(
             Bound::Unbounded => Bound::Unbounded,
         };
         let range = objects.range::<&[u8]>((lower_ref, Bound::Excluded(end.as_slice())))?;
+        cost.seeks += 1;
         for item in range {
             let (k, v) = item?;
+            cost.entries += 1;
             let full = k.value();
             let key = &full[plen..];
             let rest = &key[q.prefix.len()..];
@@ -93,5 +116,5 @@ pub(crate) fn list_objects(
         }
         break;
     }
-    Ok(list_page(entries, truncated))
+    Ok((list_page(entries, truncated), cost))
 }

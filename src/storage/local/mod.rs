@@ -689,6 +689,22 @@ impl LocalStore {
         list::list_objects(&objects, bucket, query)
     }
 
+    /// [`LocalStore::list_objects`] with the number of index entries and
+    /// range scans the page took (tests of the listing's cost).
+    #[cfg(test)]
+    pub(crate) fn list_objects_costed(
+        &self,
+        bucket: &str,
+        query: &ListQuery,
+    ) -> Result<(ListPage, list::ScanCost)> {
+        let txn = self.inner.db.begin_read()?;
+        if txn.open_table(BUCKETS)?.get(bucket)?.is_none() {
+            return Err(Error::NoSuchBucket);
+        }
+        let objects = txn.open_table(OBJECTS)?;
+        list::list_objects_costed(&objects, bucket, query)
+    }
+
     // ---- styles -----------------------------------------------------------
 
     /// Creates or replaces a style (`TooManyStyles` past 50).
