@@ -1132,6 +1132,9 @@ async fn bad_input_gets_oss_errors() {
     }
 }
 
+/// An `Authorization` value, further headers, and the expected status and code.
+type AuthCase<'a> = (String, Vec<(&'a str, &'a str)>, u16, &'static str);
+
 /// Malformed, unknown or incomplete credentials (oss-api.md §4.2–§4.6): each
 /// gets its own code.
 #[tokio::test]
@@ -1155,7 +1158,7 @@ async fn bad_credentials_get_exact_codes() {
         ("x-oss-date", &v4_date),
         ("x-oss-content-sha256", "UNSIGNED-PAYLOAD"),
     ];
-    let cases: Vec<(String, Vec<(&str, &str)>, u16, &str)> = vec![
+    let cases: Vec<AuthCase<'_>> = vec![
         // Not a known scheme → InvalidArgument (§4.2).
         ("garbage".into(), with_date.clone(), 400, "InvalidArgument"),
         ("OSS".into(), with_date.clone(), 400, "InvalidArgument"),
@@ -1241,7 +1244,11 @@ async fn bad_credentials_get_exact_codes() {
         ("OSSAccessKeyId=x".to_string(), 400, "InvalidArgument"),
         (format!("OSSAccessKeyId={ak}&Expires=abc&Signature=x"), 400, "InvalidArgument"),
         (format!("OSSAccessKeyId={ak}&Expires=1&Signature=x"), 403, "AccessDenied"),
-        (format!("OSSAccessKeyId=LTAIunknown&Expires=4000000000&Signature=x"), 403, "InvalidAccessKeyId"),
+        (
+            "OSSAccessKeyId=LTAIunknown&Expires=4000000000&Signature=x".to_string(),
+            403,
+            "InvalidAccessKeyId",
+        ),
         (format!("OSSAccessKeyId={ak}&Expires=4000000000&Signature=x"), 403, "SignatureDoesNotMatch"),
         ("x-oss-signature-version=bogus".to_string(), 400, "InvalidArgument"),
         ("x-oss-signature-version=OSS2".to_string(), 501, "NotImplemented"),
