@@ -1940,6 +1940,7 @@ async fn default_limits_allow_multipart_objects_above_five_gib() {
     let c = ossimg::config::Config::default();
     assert_eq!(c.max_object_size, 5 << 30);
     assert_eq!(c.max_multipart_object_size(), 10_000 * (5u64 << 30));
+}
 
 /// A key of exactly `len` bytes mixing 1-, 2-, 3- and 4-byte UTF-8
 /// characters, a space, a `+` and `/`.
