@@ -93,7 +93,16 @@ pub(super) fn decode(
     }
     let mut canvas = vec![0u8; cw * ch * 4];
     let mut frames = Vec::new();
-    while let Some(f) = d.read_next_frame().map_err(|_| bad())? {
+    loop {
+        let f = match d.read_next_frame() {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            // `probe` accepts a file that ends on a block boundary without
+            // the trailer byte; after the last frame it counted, the end of
+            // the data is the end of the animation.
+            Err(_) if frames.len() == probe.frames as usize => break,
+            Err(_) => return Err(bad()),
+        };
         let (fl, ft) = (usize::from(f.left), usize::from(f.top));
         let (fw, fh) = (usize::from(f.width), usize::from(f.height));
         let saved = (f.dispose == gif::DisposalMethod::Previous).then(|| canvas.clone());
