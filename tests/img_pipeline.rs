@@ -74,37 +74,144 @@ fn exif_orientation_fixture_is_upright() {
     assert_eq!((w, h), (p.width, p.height));
 }
 
-#[test]
-fn animated_fixtures_keep_their_frames() {
-    let gif = fixture("animated.gif");
-    let src = decode(
-        &Output {
-            bytes: gif.clone(),
-            content_type: "image/gif",
+/// The frames of a source as the decoder gives them (all frames).
+fn source_frames(bytes: &[u8]) -> Image {
+    let p = codec::probe(bytes, &Limits::default()).unwrap();
+    codec::decode(
+        bytes,
+        &p,
+        &DecodeOptions {
+            min_size: None,
+            all_frames: true,
         },
-        true,
-    );
-    let out = ok(&gif, "image/resize,w_100");
-    assert_eq!(shape(&out), (Format::Gif, 100, 100, 42));
-    let img = decode(&out, true);
-    let delays: Vec<u32> = img.frames.iter().map(|f| f.delay_ms).collect();
-    assert_eq!(
-        delays,
-        src.frames.iter().map(|f| f.delay_ms).collect::<Vec<_>>()
-    );
-    assert_eq!(img.loop_count, src.loop_count);
-    assert_eq!(
-        shape(&ok(&gif, "image/resize,w_100/rotate,90")),
-        (Format::Gif, 100, 100, 1)
-    );
+    )
+    .unwrap()
+}
 
-    let webp = fixture("animated.webp");
-    let out = ok(&webp, "image/crop,w_100,h_80,g_center");
-    assert_eq!(shape(&out), (Format::Webp, 100, 80, 42));
+/// Mean absolute difference between frame `a` and the region of `b` at
+/// `(x, y)` of `a`'s size, over R, G, B and A.
+fn region_diff(
+    a: &ossimg::img::frame::Frame,
+    b: &ossimg::img::frame::Frame,
+    x: u32,
+    y: u32,
+) -> f64 {
     assert_eq!(
-        shape(&ok(&webp, "image/format,png")),
-        (Format::Png, 245, 245, 1)
+        (a.format, b.format),
+        (PixelFormat::Rgba8, PixelFormat::Rgba8)
     );
+    let mut sum = 0u64;
+    for row in 0..a.height {
+        for col in 0..a.width {
+            let i = ((row * a.width + col) * 4) as usize;
+            let j = (((y + row) * b.width + x + col) * 4) as usize;
+            sum += a.data[i..i + 4]
+                .iter()
+                .zip(&b.data[j..j + 4])
+                .map(|(p, q)| u64::from(p.abs_diff(*q)))
+                .sum::<u64>();
+        }
+    }
+    sum as f64 / f64::from(a.width * a.height * 4)
+}
+
+/// §4.7: resize (`w`/`h`/`l`/`s`), crop and indexcrop keep an animation:
+/// every frame, every delay and the loop count survive, in the source's
+/// format; each cropped frame shows its own source frame's region. Rotate,
+/// `resize,p_`, `format,png` and `format,gif` written before other actions
+/// make it static (first frame only).
+fn check_animation(name: &str) {
+    let bytes = fixture(name);
+    let src = source_frames(&bytes);
+    let format = codec::sniff(&bytes).unwrap();
+    let (sw, sh) = (src.frames[0].width, src.frames[0].height);
+    let n = src.frames.len() as u32;
+    assert!(n > 30, "{name}: {n} frames");
+    let delays: Vec<u32> = src.frames.iter().map(|f| f.delay_ms).collect();
+    let resized_h = (sh * 100 * 2 + sw) / (2 * sw);
+    let cases = [
+        ("image/resize,w_100".to_string(), (100, resized_h), None),
+        // Never enlarged, even with limit_0 (§4.7).
+        ("image/resize,w_640,limit_0".to_string(), (sw, sh), None),
+        (
+            "image/crop,x_20,y_10,w_90,h_70".to_string(),
+            (90, 70),
+            Some((20, 10)),
+        ),
+        (
+            "image/indexcrop,x_100,i_1".to_string(),
+            (100, sh),
+            Some((100, 0)),
+        ),
+    ];
+    for (process, (w, h), region) in cases {
+        let what = format!("{name} `{process}`");
+        let out = ok(&bytes, &process);
+        assert_eq!(shape(&out), (format, w, h, n), "{what}");
+        let img = decode(&out, true);
+        assert_eq!(img.frames.len(), n as usize, "{what}");
+        assert_eq!(
+            img.frames.iter().map(|f| f.delay_ms).collect::<Vec<_>>(),
+            delays,
+            "{what}: delays"
+        );
+        assert_eq!(img.loop_count, src.loop_count, "{what}: loop count");
+        if let Some((x, y)) = region {
+            for (k, (o, s)) in img.frames.iter().zip(&src.frames).enumerate() {
+                let o = rgba(o);
+                let own = region_diff(&o, &rgba(s), x, y);
+                assert!(
+                    own < 4.0,
+                    "{what}: frame {k} differs from its source by {own}"
+                );
+            }
+        }
+    }
+    for (process, (w, h)) in [
+        ("image/resize,w_100/rotate,90", (resized_h, 100)),
+        ("image/resize,p_50", (sw.div_ceil(2), sh.div_ceil(2))),
+        ("image/format,gif/resize,w_100", (100, resized_h)),
+    ] {
+        let out = ok(&bytes, process);
+        assert_eq!(shape(&out), (format, w, h, 1), "{name} `{process}`");
+    }
+    assert_eq!(
+        shape(&ok(&bytes, "image/format,png")),
+        (Format::Png, sw, sh, 1),
+        "{name}"
+    );
+}
+
+#[test]
+fn animated_gif_keeps_its_frames() {
+    check_animation("animated.gif");
+}
+
+#[test]
+fn animated_gif_with_transparency_keeps_its_frames() {
+    check_animation("animated-transparent.gif");
+}
+
+#[test]
+fn animated_webp_keeps_its_frames() {
+    check_animation("animated.webp");
+}
+
+/// A frame as RGBA, whatever the decoder gave.
+fn rgba(f: &ossimg::img::frame::Frame) -> ossimg::img::frame::Frame {
+    if f.format == PixelFormat::Rgba8 {
+        return f.clone();
+    }
+    let data = f
+        .data
+        .chunks_exact(3)
+        .flat_map(|p| [p[0], p[1], p[2], 255])
+        .collect();
+    ossimg::img::frame::Frame {
+        format: PixelFormat::Rgba8,
+        data,
+        ..f.clone()
+    }
 }
 
 #[test]
