@@ -87,19 +87,21 @@ fn cuts(len: usize) -> Vec<usize> {
     c
 }
 
-/// The plans each truncated copy goes through: shrinking resizes that make
-/// a JPEG decode at 1/8, 1/4 and 1/2 scale (`jpeg_scaled.rs`; other formats
-/// shrink on load where they can), a crop (full-size decode) and a format
-/// change (full-size decode and PNG encode).
+/// The plans each truncated copy goes through: a shrinking resize (shrink
+/// on load where the format can: JPEG DCT scaling, WebP's scaler, HEIF
+/// thumbnails), for JPEG three of them, decoded at 1/8, 1/4 and 1/2 scale
+/// (`jpeg_scaled.rs`), then a crop (full-size decode) and a format change
+/// (full-size decode and PNG encode).
 fn plans(p: &Probe) -> Vec<String> {
     let w = p.width;
-    vec![
-        format!("image/resize,w_{}", w.div_ceil(8)),
-        format!("image/resize,w_{}", (3 * w).div_ceil(16)),
-        format!("image/resize,w_{}", (7 * w).div_ceil(16)),
-        "image/crop,x_1,y_1,w_50,h_40".to_string(),
-        "image/format,png".to_string(),
-    ]
+    let mut plans = vec![format!("image/resize,w_{}", w.div_ceil(8))];
+    if p.format == Format::Jpeg {
+        plans.push(format!("image/resize,w_{}", (3 * w).div_ceil(16)));
+        plans.push(format!("image/resize,w_{}", (7 * w).div_ceil(16)));
+    }
+    plans.push("image/crop,x_1,y_1,w_50,h_40".to_string());
+    plans.push("image/format,png".to_string());
+    plans
 }
 
 /// Where the data of the first image ends, computed here from the container
@@ -399,6 +401,18 @@ fn info_on_truncated_copies_reads_the_header_only() {
                         v["FrameCount"] = intact["FrameCount"].clone();
                     }
                     assert_eq!(v, intact, "{what}");
+                    // GIF needs every frame's blocks, PNG every chunk up to
+                    // IEND, WebP and HEIF their whole structure: described
+                    // only without the GIF trailer or inside PNG's IEND.
+                    match format {
+                        Format::Gif | Format::Png => {
+                            assert_eq!(cut, bytes.len() - 1, "{what}")
+                        }
+                        Format::Webp | Format::Heic | Format::Avif => {
+                            panic!("{what}: described")
+                        }
+                        _ => {}
+                    }
                     described.push((format, cut <= bytes.len() / 4));
                 }
             }
