@@ -444,3 +444,322 @@ async fn a_full_queue_answers_503_at_once() {
     let done = slow.await.expect("the slow request");
     assert_eq!(done.status, 200, "{}", done.text());
 }
+
+/// oss-api.md §9.1 and image-processing.md §1.1: the processed response
+/// carries the source's `ETag` and `Last-Modified`, no `x-oss-meta-*`, and
+/// the `response-*` overrides; conditional headers are evaluated against
+/// the source before processing; `HEAD` with `x-oss-process` is a plain
+/// HeadObject of the source.
+#[tokio::test]
+async fn processed_get_follows_the_source_for_dates_conditions_and_head() {
+    let app = TestApp::new();
+    app.signed("PUT", "/imgs/", &[], Vec::new()).await;
+    let put = app
+        .signed(
+            "PUT",
+            "/imgs/cat.jpg",
+            &[("content-type", "image/jpeg"), ("x-oss-meta-owner", "me")],
+            JPEG.to_vec(),
+        )
+        .await;
+    assert_eq!(put.status, 200);
+    let plain = app.signed("HEAD", "/imgs/cat.jpg", &[], Vec::new()).await;
+    let etag = plain.header("etag").expect("etag").to_string();
+    let modified = plain
+        .header("last-modified")
+        .expect("last-modified")
+        .to_string();
+    let at = httpdate::parse_http_date(&modified).expect("an HTTP date");
+    let before = httpdate::fmt_http_date(at - std::time::Duration::from_secs(3600));
+    let after = httpdate::fmt_http_date(at + std::time::Duration::from_secs(3600));
+    let url = "/imgs/cat.jpg?x-oss-process=image%2Fresize%2Cw_100";
+
+    let r = app.signed("GET", url, &[], Vec::new()).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("etag"), Some(etag.as_str()));
+    assert_eq!(r.header("last-modified"), Some(modified.as_str()));
+    assert_eq!(
+        r.header("x-oss-meta-owner"),
+        None,
+        "user metadata is not echoed"
+    );
+    assert!(r
+        .headers
+        .keys()
+        .all(|k| !k.as_str().starts_with("x-oss-meta-")));
+    assert_eq!(dims(&r.body), (100, 75));
+
+    // Conditional headers, in oss-api.md §7.2 order, against the source.
+    let quoted_other = "\"0123456789abcdef0123456789abcdef\"";
+    for (headers, status) in [
+        (vec![("if-none-match", etag.as_str())], 304),
+        (vec![("if-none-match", "*")], 304),
+        (vec![("if-none-match", quoted_other)], 200),
+        (vec![("if-match", etag.as_str())], 200),
+        (vec![("if-match", quoted_other)], 412),
+        (vec![("if-modified-since", after.as_str())], 304),
+        (vec![("if-modified-since", modified.as_str())], 304),
+        (vec![("if-modified-since", before.as_str())], 200),
+        (vec![("if-unmodified-since", before.as_str())], 412),
+        (vec![("if-unmodified-since", after.as_str())], 200),
+        // If-Match passes, then If-None-Match matches: 304.
+        (
+            vec![
+                ("if-match", etag.as_str()),
+                ("if-none-match", etag.as_str()),
+            ],
+            304,
+        ),
+        // If-Match fails first: 412 even though If-None-Match would be 304.
+        (
+            vec![("if-match", quoted_other), ("if-none-match", etag.as_str())],
+            412,
+        ),
+    ] {
+        let r = app.signed("GET", url, &headers, Vec::new()).await;
+        assert_eq!(r.status, status, "{headers:?}: {}", r.text());
+        match status {
+            304 => {
+                assert!(r.body.is_empty(), "{headers:?}");
+                assert_eq!(r.header("etag"), Some(etag.as_str()));
+                assert_eq!(r.header("last-modified"), Some(modified.as_str()));
+            }
+            412 => {
+                assert_eq!(r.code().as_deref(), Some("PreconditionFailed"));
+                let condition = element(&r.text(), "Condition").expect("Condition");
+                assert!(
+                    headers
+                        .iter()
+                        .any(|(n, _)| n.eq_ignore_ascii_case(&condition)),
+                    "{headers:?}: {condition}"
+                );
+            }
+            _ => assert_eq!(dims(&r.body), (100, 75), "{headers:?}"),
+        }
+    }
+
+    // response-* overrides apply to the processed response.
+    let r = app
+        .signed(
+            "GET",
+            &format!(
+                "{url}&response-content-type=image%2Fx-thumb\
+                 &response-content-disposition=attachment%3B%20filename%3Dt.jpg"
+            ),
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("content-type"), Some("image/x-thumb"));
+    assert_eq!(
+        r.header("content-disposition"),
+        Some("attachment; filename=t.jpg")
+    );
+    assert_eq!(dims(&r.body), (100, 75));
+    // Anonymous callers get response-content-type only (oss-api.md §4.8).
+    app.signed(
+        "PUT",
+        "/imgs/cat.jpg?acl",
+        &[("x-oss-object-acl", "public-read")],
+        Vec::new(),
+    )
+    .await;
+    let r = app
+        .anonymous(
+            "GET",
+            &format!(
+                "{url}&response-content-type=image%2Fx-thumb\
+                 &response-content-disposition=attachment"
+            ),
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("content-type"), Some("image/x-thumb"));
+    assert_eq!(r.header("content-disposition"), None);
+
+    // HEAD with x-oss-process: the source's HeadObject, nothing processed,
+    // even for a string that would not parse.
+    for process in ["image%2Fresize%2Cw_100", "image%2Fslim%2C1"] {
+        let r = app
+            .signed(
+                "HEAD",
+                &format!("/imgs/cat.jpg?x-oss-process={process}"),
+                &[],
+                Vec::new(),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{process}");
+        assert!(r.body.is_empty());
+        for name in [
+            "content-type",
+            "content-length",
+            "etag",
+            "last-modified",
+            "x-oss-hash-crc64ecma",
+            "x-oss-meta-owner",
+        ] {
+            assert!(plain.header(name).is_some(), "{name}");
+            assert_eq!(r.header(name), plain.header(name), "{process}: {name}");
+        }
+        assert_eq!(
+            r.header("content-length"),
+            Some(JPEG.len().to_string().as_str())
+        );
+    }
+}
+
+/// docs/compatibility.md, "Order of checks": the processing string is
+/// parsed and validated before the source is looked up or its conditional
+/// headers are evaluated, so a bad string gets its own 400 (code, EC,
+/// message) whatever the state of the object.
+#[tokio::test]
+async fn a_bad_string_is_refused_before_the_source_and_its_conditions() {
+    let (app, etag) = app_with_photo().await;
+    let bad = "image/resize,w_99999999";
+    let is_bad_w = |r: &common::TestResponse, what: &str| {
+        assert_eq!(r.status, 400, "{what}: {}", r.text());
+        assert_eq!(r.code().as_deref(), Some("InvalidArgument"), "{what}");
+        assert_eq!(r.header("x-oss-ec"), Some("0040-00000312"), "{what}");
+        assert_eq!(
+            element(&r.text(), "Message").as_deref(),
+            Some("The value: 99999999 of parameter: w is invalid."),
+            "{what}"
+        );
+    };
+    // A missing key: 400, not 404.
+    let r = app
+        .signed(
+            "GET",
+            &format!("/imgs/missing.jpg?x-oss-process={bad}"),
+            &[],
+            Vec::new(),
+        )
+        .await;
+    is_bad_w(&r, "missing key");
+    // A condition that would answer 304 or 412: still 400.
+    for headers in [
+        [("if-none-match", etag.as_str())],
+        [("if-match", "\"0123456789abcdef0123456789abcdef\"")],
+        [("if-modified-since", "Sat, 01 Jan 2101 00:00:00 GMT")],
+        [("if-unmodified-since", "Sat, 01 Jan 2000 00:00:00 GMT")],
+    ] {
+        let r = app
+            .signed(
+                "GET",
+                &format!("/imgs/cat.jpg?x-oss-process={bad}"),
+                &headers,
+                Vec::new(),
+            )
+            .await;
+        is_bad_w(&r, &format!("{headers:?}"));
+    }
+    // A signed image/ string touches no storage: even the bucket is not
+    // looked up.
+    let r = app
+        .signed(
+            "GET",
+            "/nosuchbucket/a.jpg?x-oss-process=image/slim,1",
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(r.header("x-oss-ec"), Some("0040-00000213"));
+    // The POST form parses first too.
+    let r = app
+        .signed(
+            "POST",
+            "/imgs/missing.jpg?x-oss-process",
+            &[],
+            format!("x-oss-process={bad}"),
+        )
+        .await;
+    is_bad_w(&r, "POST, missing key");
+    // A good string: the source decides (404, then 304).
+    let r = app
+        .signed(
+            "GET",
+            "/imgs/missing.jpg?x-oss-process=image/resize,w_10",
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.code().as_deref(), Some("NoSuchKey"));
+    assert_eq!(r.header("x-oss-ec"), Some("0040-00000024"));
+    let r = app
+        .signed(
+            "GET",
+            "/imgs/cat.jpg?x-oss-process=image/resize,w_10",
+            &[("if-none-match", etag.as_str())],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 304);
+    // A missing style is found before the missing key.
+    let r = app
+        .signed(
+            "GET",
+            "/imgs/missing.jpg?x-oss-process=style/nope",
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.code().as_deref(), Some("NoSuchStyle"));
+
+    // Anonymous callers: read access first (a private source is 403 for a
+    // bad string as for a good one); with access, the string comes next.
+    let r = app
+        .anonymous(
+            "GET",
+            &format!("/imgs/cat.jpg?x-oss-process={bad}"),
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text());
+    let r = app
+        .anonymous(
+            "GET",
+            "/imgs/cat.jpg?x-oss-process=style/nope",
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(
+        r.status, 403,
+        "no style is read for a caller without access"
+    );
+    let acl = app
+        .signed(
+            "PUT",
+            "/imgs/?acl",
+            &[("x-oss-acl", "public-read")],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(acl.status, 200, "{}", acl.text());
+    let r = app
+        .anonymous(
+            "GET",
+            &format!("/imgs/missing.jpg?x-oss-process={bad}"),
+            &[],
+            Vec::new(),
+        )
+        .await;
+    is_bad_w(&r, "anonymous, public-read bucket, missing key");
+    let r = app
+        .anonymous(
+            "GET",
+            "/imgs/missing.jpg?x-oss-process=image/resize,w_10",
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.header("x-oss-ec"), Some("0040-00000024"));
+}

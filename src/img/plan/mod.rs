@@ -234,8 +234,17 @@ fn other_family(process: &str) -> Error {
     Error::invalid_param(None, "x-oss-process", first)
 }
 
-/// Looks up a style's content (§6.1).
-fn resolve_style(name: &str, resources: &dyn Resources) -> Result<String, Error> {
+/// The style that [`parse`] will look up for `process` (`style/NAME` with a
+/// well-formed name), so that callers can fetch it beforehand; `None` when
+/// parsing needs no outside lookup.
+pub fn style_reference(process: &str) -> Option<&str> {
+    let name = process.strip_prefix("style/")?;
+    check_style_name(name).is_ok().then_some(name)
+}
+
+/// A style name after `style/` must be non-empty, one segment, and free of
+/// the characters OSS refuses.
+fn check_style_name(name: &str) -> Result<(), Error> {
     if name.is_empty() || name.contains('/') {
         return Err(Error::invalid_param(
             None,
@@ -246,6 +255,12 @@ fn resolve_style(name: &str, resources: &dyn Resources) -> Result<String, Error>
     if name.contains([';', '(', ')', '\'', '*', '?']) {
         return Err(Error::invalid_param(Some("0040-00000602"), "style", name));
     }
+    Ok(())
+}
+
+/// Looks up a style's content (§6.1).
+fn resolve_style(name: &str, resources: &dyn Resources) -> Result<String, Error> {
+    check_style_name(name)?;
     resources.style(name)?.ok_or_else(|| {
         Error::new(
             ErrorCode::NoSuchStyle,
@@ -494,6 +509,17 @@ mod tests {
             parse("style/loop", &Styles).unwrap_err().code,
             ErrorCode::InvalidArgument
         );
+        // The one lookup parsing makes, known beforehand.
+        assert_eq!(style_reference("style/small"), Some("small"));
+        for none in [
+            "image/resize,w_1",
+            "style/",
+            "style/a/b",
+            "style/a*b",
+            "styles/x",
+        ] {
+            assert_eq!(style_reference(none), None, "{none}");
+        }
     }
 
     #[test]

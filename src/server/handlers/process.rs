@@ -21,8 +21,7 @@ use crate::storage::{Acl, ObjectInfo, ObjectMeta, Store, WriteOptions};
 
 use super::bucket::valid_bucket_name;
 use super::object::{
-    apply_overrides, check_object_read, evaluate_conditions, object_target, read_body_limited,
-    validate_key,
+    apply_overrides, evaluate_conditions, object_target, read_body_limited, validate_key,
 };
 
 /// Longest accepted processing string (image-processing.md §2.10).
@@ -40,9 +39,9 @@ struct StoreResources {
 }
 
 impl StoreResources {
-    /// Resources for `process` on `bucket`; styles are read only when the
-    /// string names one and `known` (a style already read: name, content)
-    /// is not given.
+    /// Resources for `process` on `bucket`. The one style `process` names
+    /// is read here (parsing cannot wait for I/O), unless `known` (a style
+    /// already read: name, content) is given; nothing else is read.
     async fn load(
         store: &Store,
         bucket: &str,
@@ -50,18 +49,18 @@ impl StoreResources {
         known: Option<(&str, &str)>,
         max_bytes: u64,
     ) -> ApiResult<StoreResources> {
-        let styles = if let Some((name, content)) = known {
-            HashMap::from([(name.to_string(), content.to_string())])
-        } else if process.contains("style/") {
-            store
-                .list_styles(bucket)
-                .await?
-                .into_iter()
-                .map(|s| (s.name, s.content))
-                .collect()
-        } else {
-            HashMap::new()
-        };
+        let mut styles = HashMap::new();
+        if let Some((name, content)) = known {
+            styles.insert(name.to_string(), content.to_string());
+        } else if let Some(name) = img::plan::style_reference(process) {
+            match store.get_style(bucket, name).await {
+                Ok(style) => {
+                    styles.insert(style.name, style.content);
+                }
+                Err(crate::storage::Error::NoSuchStyle) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
         Ok(StoreResources {
             store: store.clone(),
             bucket: bucket.to_string(),
@@ -136,33 +135,60 @@ fn check_length(process: &str) -> ApiResult<()> {
     Ok(())
 }
 
-/// The source object, readable by the caller; a missing one is `NoSuchKey`
-/// with the processing EC `0040-00000024`.
-async fn source_info(ctx: &Ctx, bucket: &str, key: &str) -> ApiResult<ObjectInfo> {
-    check_object_read(ctx, bucket, key)
-        .await
-        .map_err(|e| match e.0.code {
-            OssErrorCode::NoSuchKey => ApiError(e.0.ec("0040-00000024")),
-            _ => e,
-        })
+/// A missing source on the processing path: `NoSuchKey` with EC
+/// `0040-00000024`.
+fn no_such_source() -> ApiError {
+    ApiError(OssError::new(OssErrorCode::NoSuchKey).ec("0040-00000024"))
 }
 
-/// Reads and processes a source object through the result cache; returns
-/// the source's description and the output. `checked` is the source as
-/// [`source_info`] already returned it to the caller (not looked up again);
-/// `style` is the one style `process` names, when already read.
-async fn render(
+/// The source object as the caller may see it: anonymous callers need read
+/// access (403 otherwise, whether or not the object exists); `None` when
+/// the object does not exist.
+async fn readable_source(ctx: &Ctx, bucket: &str, key: &str) -> ApiResult<Option<ObjectInfo>> {
+    let bucket_acl = if ctx.signed() {
+        None
+    } else {
+        Some(ctx.state.store.bucket(bucket).await?.acl)
+    };
+    let found = match ctx.state.store.head_object(bucket, key).await {
+        Ok(info) => Some(info),
+        Err(crate::storage::Error::NoSuchKey) => None,
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(acl) = bucket_acl {
+        ctx.check_read(acl, found.as_ref().map(|i| i.acl))?;
+    }
+    Ok(found)
+}
+
+/// A processing string checked and parsed into a plan, with the resources
+/// (the named style, watermark objects) that running it needs.
+struct Prepared {
+    plan: img::Plan,
+    resources: StoreResources,
+}
+
+/// Turns `process` into a validated plan before the source is looked up
+/// or read (docs/compatibility.md, "Order of checks"): a bad string is
+/// refused without touching storage, except for reading the one style it
+/// names. `style` is that style when already read.
+///
+/// Anonymous callers are checked first ([`readable_source`]): a style is
+/// bucket data, read only for callers allowed to read the source. The
+/// source found then is returned, for the caller to use after the parse.
+async fn prepare(
     ctx: &Ctx,
     bucket: &str,
     key: &str,
     process: &str,
-    checked: Option<&ObjectInfo>,
     style: Option<(&str, &str)>,
-) -> ApiResult<(ObjectInfo, Arc<Rendered>)> {
+) -> ApiResult<(Prepared, Option<Option<ObjectInfo>>)> {
     check_length(process)?;
-    if checked.is_none() {
-        source_info(ctx, bucket, key).await?;
-    }
+    let source = if ctx.signed() {
+        None
+    } else {
+        Some(readable_source(ctx, bucket, key).await?)
+    };
     let limits = ctx.state.config.limits();
     let resources = StoreResources::load(
         &ctx.state.store,
@@ -172,10 +198,41 @@ async fn render(
         limits.max_source_bytes,
     )
     .await?;
-    // The plan is parsed and validated before any object byte is read.
     let plan = img::plan::parse(process, &resources)?;
+    Ok((Prepared { plan, resources }, source))
+}
+
+/// The source after [`prepare`]: the one found by the anonymous check, or
+/// a lookup now; missing is [`no_such_source`].
+async fn existing_source(
+    ctx: &Ctx,
+    bucket: &str,
+    key: &str,
+    checked: Option<Option<ObjectInfo>>,
+) -> ApiResult<ObjectInfo> {
+    let found = match checked {
+        Some(found) => found,
+        None => readable_source(ctx, bucket, key).await?,
+    };
+    found.ok_or_else(no_such_source)
+}
+
+/// Reads and processes the source through the result cache; returns the
+/// source's description (of the version read) and the output.
+async fn render(
+    ctx: &Ctx,
+    bucket: &str,
+    key: &str,
+    prepared: Prepared,
+) -> ApiResult<(ObjectInfo, Arc<Rendered>)> {
+    let Prepared { plan, resources } = prepared;
+    let limits = ctx.state.config.limits();
     // The open handle pins the version that the cache key names.
-    let reader = ctx.state.store.open_object(bucket, key).await?;
+    let reader = match ctx.state.store.open_object(bucket, key).await {
+        Ok(r) => r,
+        Err(crate::storage::Error::NoSuchKey) => return Err(no_such_source()),
+        Err(e) => return Err(e.into()),
+    };
     let info = reader.info.clone();
     if info.size > limits.max_source_bytes {
         return Err(OssError::with_message(
@@ -283,6 +340,9 @@ pub async fn get_styled(ctx: &Ctx, target: &StyledTarget) -> ApiResult<Response<
     get_processed(ctx, &bucket, &target.source, &process, style).await
 }
 
+/// The order of checks (docs/compatibility.md): the processing string
+/// first (400, or 404 `NoSuchStyle`), then the source (404), then the
+/// conditional headers against the source (304/412), then the work.
 async fn get_processed(
     ctx: &Ctx,
     bucket: &str,
@@ -290,7 +350,6 @@ async fn get_processed(
     process: &str,
     style: Option<(&str, &str)>,
 ) -> ApiResult<Response<Body>> {
-    let (bucket, key) = (bucket.to_string(), key.to_string());
     if process.contains("sys/saveas") {
         return Err(OssError::with_message(
             OssErrorCode::InvalidArgument,
@@ -298,8 +357,8 @@ async fn get_processed(
         )
         .into());
     }
-    // Conditional headers are evaluated against the source first.
-    let head = source_info(ctx, &bucket, &key).await?;
+    let (prepared, checked) = prepare(ctx, bucket, key, process, style).await?;
+    let head = existing_source(ctx, bucket, key, checked).await?;
     if let Some(r) = evaluate_conditions(
         &ctx.headers,
         &head,
@@ -308,7 +367,7 @@ async fn get_processed(
     )? {
         return Ok(r);
     }
-    let (info, out) = render(ctx, &bucket, &key, process, Some(&head), style).await?;
+    let (info, out) = render(ctx, bucket, key, prepared).await?;
     image_response(ctx, &info, &out)
 }
 
@@ -332,11 +391,20 @@ pub async fn post(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>> {
     })?;
     let decoded = decode_process(raw)?;
     let (process, saveas) = img::plan::split_saveas(&decoded);
+    let (prepared, checked) = prepare(ctx, &bucket, &key, process, None).await?;
     let Some(args) = saveas else {
-        let (info, out) = render(ctx, &bucket, &key, process, None, None).await?;
+        existing_source(ctx, &bucket, &key, checked).await?;
+        let (info, out) = render(ctx, &bucket, &key, prepared).await?;
         return image_response(ctx, &info, &out);
     };
     let save = img::plan::saveas::parse_saveas(args)?;
+    if prepared.plan.report.is_some() {
+        return Err(OssError::with_message(
+            OssErrorCode::InvalidArgument,
+            "info and average-hue results cannot be saved.",
+        )
+        .into());
+    }
     let target_bucket = save.bucket.clone().unwrap_or_else(|| bucket.clone());
     if !valid_bucket_name(&target_bucket) {
         return Err(OssError::new(OssErrorCode::InvalidBucketName)
@@ -356,14 +424,8 @@ pub async fn post(ctx: &Ctx, body: Body) -> ApiResult<Response<Body>> {
             .map(|i| i.acl);
         ctx.check_write(tb.acl, object_acl)?;
     }
-    let (_, out) = render(ctx, &bucket, &key, process, None, None).await?;
-    if out.content_type == "application/json" {
-        return Err(OssError::with_message(
-            OssErrorCode::InvalidArgument,
-            "info and average-hue results cannot be saved.",
-        )
-        .into());
-    }
+    existing_source(ctx, &bucket, &key, checked).await?;
+    let (_, out) = render(ctx, &bucket, &key, prepared).await?;
     let meta = ObjectMeta {
         content_type: Some(out.content_type.to_string()),
         ..ObjectMeta::default()
