@@ -186,6 +186,19 @@ mod server_cli {
         }
     }
 
+    /// The image limits `serve` would use: defaults, the file `config`,
+    /// then the `OSSIMG_*` variables, validated as for `serve`.
+    pub fn limits(config: Option<PathBuf>) -> Result<ossimg::img::Limits, String> {
+        let o = Overrides {
+            listen: None,
+            data: None,
+            config,
+            access_key_id: None,
+            access_key_secret: None,
+        };
+        Ok(load_config(&o)?.limits())
+    }
+
     /// `ossimg config --print`.
     pub fn config(o: Overrides, print: bool) -> ExitCode {
         match load_config(&o) {
@@ -247,8 +260,31 @@ pub fn apply_font_dirs(flags: Vec<PathBuf>) {
     }
 }
 
-/// `ossimg process` and `ossimg info`.
-pub fn process(input: &Path, process: &str, output: &Path, objects: Option<&Path>) -> ExitCode {
+/// Without the server's configuration module only the default limits exist.
+#[cfg(not(feature = "server"))]
+fn limits(config: Option<PathBuf>) -> Result<img::Limits, String> {
+    match config {
+        None => Ok(img::Limits::default()),
+        Some(_) => Err("--config needs a build with the `server` feature".into()),
+    }
+}
+
+/// `ossimg process` and `ossimg info`, with the limits of `config` (as
+/// `serve` reads it).
+pub fn process(
+    input: &Path,
+    process: &str,
+    output: &Path,
+    objects: Option<&Path>,
+    config: Option<PathBuf>,
+) -> ExitCode {
+    let limits = match limits(config) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("ossimg: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let source = if input == Path::new("-") {
         let mut buf = Vec::new();
         if let Err(e) = std::io::stdin().read_to_end(&mut buf) {
@@ -270,7 +306,6 @@ pub fn process(input: &Path, process: &str, output: &Path, objects: Option<&Path
         .or_else(|| input.parent().map(Path::to_path_buf))
         .unwrap_or_else(|| PathBuf::from("."));
     let resources = FileResources { dir };
-    let limits = img::Limits::default();
     if source.len() as u64 > limits.max_source_bytes {
         eprintln!(
             "ossimg: ImageTooLarge (0040-00000001): the source is larger than {} bytes",

@@ -48,11 +48,17 @@ enum Command {
         /// /usr/local/share/fonts).
         #[arg(long = "font-dir", value_name = "DIR")]
         font_dirs: Vec<PathBuf>,
+        /// TOML configuration file whose limits apply, as in `serve`.
+        #[arg(long, env = "OSSIMG_CONFIG")]
+        config: Option<PathBuf>,
     },
     /// Print the `info` JSON of a local image.
     Info {
         /// Input file, or `-` for stdin.
         input: PathBuf,
+        /// TOML configuration file whose limits apply, as in `serve`.
+        #[arg(long, env = "OSSIMG_CONFIG")]
+        config: Option<PathBuf>,
     },
     /// Configuration helpers.
     #[cfg(feature = "server")]
@@ -101,11 +107,14 @@ fn main() -> ExitCode {
             output,
             objects,
             font_dirs,
+            config,
         } => {
             cli::apply_font_dirs(font_dirs);
-            cli::process(&input, &process, &output, objects.as_deref())
+            cli::process(&input, &process, &output, objects.as_deref(), config)
         }
-        Command::Info { input } => cli::process(&input, "image/info", &PathBuf::from("-"), None),
+        Command::Info { input, config } => {
+            cli::process(&input, "image/info", &PathBuf::from("-"), None, config)
+        }
         #[cfg(feature = "server")]
         Command::Config { print, serve } => cli::config(serve.into(), print),
     }

@@ -490,4 +490,189 @@ fn process_text_watermark_uses_the_font_dirs() {
     let args: Vec<&std::ffi::OsStr> = args.iter().map(|s| s.as_os_str()).collect();
     let (ok, _, err) = process_with(&mark, &args, &[("OSSIMG_FONT_DIRS", empty.path())]);
     assert!(ok, "{err}");
+
+fn fixture(name: &str) -> String {
+    format!("{}/fixtures/images/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The binary with no `OSSIMG_*` variable inherited from the test's
+/// environment.
+fn ossimg() -> Command {
+    let mut c = Command::new(BIN);
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("OSSIMG_") {
+            c.env_remove(name);
+        }
+    }
+    c
+}
+
+/// `Code (EC)` as the CLI prints it on stderr, from `ossimg: Code (EC): ...`.
+fn code_and_ec(stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    let rest = text
+        .trim()
+        .strip_prefix("ossimg: ")
+        .unwrap_or_else(|| panic!("not an ossimg error: {text}"));
+    rest.split_once("): ")
+        .map(|(head, _)| format!("{head})"))
+        .unwrap_or_else(|| panic!("no `Code (EC): ` in {text}"))
+}
+
+/// `--config` (or `OSSIMG_CONFIG`, or the `OSSIMG_*` variables) gives
+/// `ossimg process` and `ossimg info` the limits `serve` uses: a source
+/// above `max_source_bytes` fails with the code and EC the server answers.
+#[tokio::test]
+async fn process_and_info_use_the_configured_source_limit() {
+    let jpeg = std::fs::read(JPEG).expect("fixture");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let small = dir.path().join("small.toml");
+    std::fs::write(&small, "max_source_bytes = 1000\n").expect("write config");
+    let exact = dir.path().join("exact.toml");
+    std::fs::write(&exact, format!("max_source_bytes = {}\n", jpeg.len())).expect("write");
+
+    // What the server answers with the same limit.
+    let app = common::TestApp::with(|c| c.max_source_bytes = 1000);
+    assert_eq!(
+        app.signed("PUT", "/limits/", &[], Vec::new()).await.status,
+        200
+    );
+    let put = app.signed("PUT", "/limits/a.jpg", &[], jpeg.clone()).await;
+    assert_eq!(put.status, 200);
+    let r = app
+        .signed(
+            "GET",
+            "/limits/a.jpg?x-oss-process=image/resize,w_10",
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    let server = format!(
+        "{} ({})",
+        r.code().expect("code"),
+        r.header("x-oss-ec").expect("EC")
+    );
+    assert_eq!(server, "ImageTooLarge (0040-00000001)");
+
+    // (what, arguments, the file given through OSSIMG_CONFIG instead of --config)
+    let runs = [
+        (
+            "process --config",
+            vec!["process", JPEG, "image/resize,w_10"],
+            false,
+        ),
+        ("info --config", vec!["info", JPEG], false),
+        (
+            "process, OSSIMG_CONFIG",
+            vec!["process", JPEG, "image/resize,w_10"],
+            true,
+        ),
+        ("info, OSSIMG_CONFIG", vec!["info", JPEG], true),
+    ];
+    for (what, args, through_env) in runs {
+        let mut c = ossimg();
+        c.args(&args);
+        if through_env {
+            c.env("OSSIMG_CONFIG", &small);
+        } else {
+            c.arg("--config").arg(&small);
+        }
+        let out = c.output().expect("run");
+        assert_eq!(out.status.code(), Some(1), "{what}");
+        assert_eq!(code_and_ec(&out.stderr), server, "{what}");
+        assert!(out.stdout.is_empty(), "{what}");
+    }
+    // The variable of the key itself, as for `serve`.
+    let out = ossimg()
+        .args(["process", JPEG, "image/resize,w_10"])
+        .env("OSSIMG_MAX_SOURCE_BYTES", "1000")
+        .output()
+        .expect("run");
+    assert_eq!(code_and_ec(&out.stderr), server);
+    // A limit the file fits in: processed.
+    let out = ossimg()
+        .args(["process", JPEG, "image/resize,w_10", "--config"])
+        .arg(&exact)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let p = codec::probe(&out.stdout, &Limits::default()).expect("probe");
+    assert_eq!(p.width, 10);
+    // A configuration `serve` would refuse is refused here too (exit 2).
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "max_source_bytes = 0\n").expect("write");
+    let out = ossimg()
+        .args(["info", JPEG, "--config"])
+        .arg(&bad)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("max_source_bytes"));
+}
+
+/// `ossimg info` on bad sources: exit code 1, the OSS code and EC on
+/// stderr, nothing on stdout.
+#[test]
+fn info_errors_name_the_code_and_ec() {
+    for (name, expected) in [
+        ("bad-not-an-image.jpg", "BadRequest (0040-00000005)"),
+        ("bad-empty.jpg", "BadRequest (0040-00000005)"),
+        ("bomb-50000x50000.png", "MemLimitExceeded (0040-00000009)"),
+    ] {
+        let out = ossimg()
+            .args(["info", &fixture(name)])
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert_eq!(code_and_ec(&out.stderr), expected, "{name}");
+        assert!(out.stdout.is_empty(), "{name}");
+    }
+    let out = ossimg()
+        .args(["info", &fixture("bad-not-an-image.jpg")])
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("This image format is not supported."));
+    // A truncated file whose header is whole is described (docs/codecs.md).
+    let out = ossimg()
+        .args(["info", &fixture("bad-truncated.jpg")])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["FileSize"]["value"], "612769");
+    // A missing input file is an I/O error, exit code 1.
+    let out = ossimg()
+        .args(["info", &fixture("no-such-file.jpg")])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+}
+
+/// Bad sources through `ossimg process`: exit code 1, code and EC on
+/// stderr, no output written.
+#[test]
+fn bad_images_through_process() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, expected) in [
+        ("bad-truncated.jpg", "BadRequest (0040-00000005)"),
+        ("bad-not-an-image.jpg", "BadRequest (0040-00000005)"),
+        ("bad-empty.jpg", "BadRequest (0040-00000005)"),
+        ("bomb-50000x50000.png", "MemLimitExceeded (0040-00000009)"),
+    ] {
+        let out_file = dir.path().join(format!("{name}.out"));
+        let out = ossimg()
+            .args(["process", &fixture(name), "image/resize,w_100", "-o"])
+            .arg(&out_file)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert_eq!(code_and_ec(&out.stderr), expected, "{name}");
+        assert!(!out_file.exists(), "{name}: nothing written");
+    }
 }
