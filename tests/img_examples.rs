@@ -215,6 +215,42 @@ fn resize_example1() {
     // The re-encoded declined resize is still a JPEG of the same size.
     let (fmt, ..) = shape(&ok(src, "image/resize,w_3000"));
     assert_eq!(fmt, Format::Jpeg);
+    // #16: scaled to 133×100, the region from (16, 0) is kept. The source's
+    // red channel is x·255/2500, so each output column shows the source
+    // column under its centre: x = (i + 16 + ½)·2500/133 − ½. One scaled
+    // column more or less (an offset of 15 or 17) moves red by 1.9.
+    let fill = ok(src, "image/resize,m_fill,w_100,h_100/format,png");
+    let f = &decode(&fill, false).frames[0];
+    assert_eq!((f.width, f.height), (100, 100));
+    for i in [0u32, 1, 50, 98, 99] {
+        let x = (f64::from(i + 16) + 0.5) * 2500.0 / 133.0 - 0.5;
+        // The mean of ⌊x·255/2500⌋ over neighbouring columns is ½ lower.
+        let expected = x * 255.0 / 2500.0 - 0.5;
+        let red = column_mean(f, i, 0);
+        assert!(
+            (red - expected).abs() < 0.8,
+            "column {i}: red {red:.2}, expected {expected:.2}"
+        );
+    }
+    // Rows are not cut: green runs from the source's top to its bottom.
+    assert!(column_mean_rows(f, 0..2, 1) < 4.0);
+    assert!(column_mean_rows(f, 98..100, 1) > 250.0);
+}
+
+/// The mean of channel `c` over column `x` of a frame.
+fn column_mean(f: &Frame, x: u32, c: usize) -> f64 {
+    let sum: f64 = (0..f.height).map(|y| f64::from(pixel(f, x, y)[c])).sum();
+    sum / f64::from(f.height)
+}
+
+/// The mean of channel `c` over the rows `rows` of a frame.
+fn column_mean_rows(f: &Frame, rows: std::ops::Range<u32>, c: usize) -> f64 {
+    let n = f64::from(rows.len() as u32 * f.width);
+    let sum: f64 = rows
+        .flat_map(|y| (0..f.width).map(move |x| (x, y)))
+        .map(|(x, y)| f64::from(pixel(f, x, y)[c]))
+        .sum();
+    sum / n
 }
 
 /// The enlarging examples of `example1.jpg` (slow in debug builds: the
@@ -397,11 +433,47 @@ fn rotations() {
     let src = example();
     assert_eq!(size(src, "image/rotate,90"), (267, 400));
     assert_eq!(size(&jpeg(579, 572), "image/rotate,90"), (572, 579));
+    // #53: the bounding box 388×468 of the turned 400×267 picture, centred,
+    // the corners outside it white. Clockwise by 70° about the centre, the
+    // source's corners land on the box's edges: top-left (red 0, green 0)
+    // at (251, 0), top-right (red 255, green 0) at (388, 376), bottom-right
+    // (red 255, green 255) at (137, 468), bottom-left (red 0, green 255)
+    // at (0, 92).
     let out = ok(src, "image/rotate,70");
     assert_eq!(shape(&out), (Format::Jpeg, 388, 468, 1));
     let f = &decode(&out, false).frames[0];
-    assert!(near(&pixel(f, 0, 0), &[255, 255, 255], 3));
-    assert!(near(&pixel(f, 387, 467), &[255, 255, 255], 3));
+    for (x, y) in [
+        (0, 0),
+        (387, 0),
+        (0, 467),
+        (387, 467),
+        (120, 10),
+        (10, 60),
+        (300, 20),
+        (380, 300),
+        (20, 200),
+        (60, 460),
+        (300, 460),
+    ] {
+        assert!(
+            near(&pixel(f, x, y), &[255, 255, 255], 3),
+            "({x},{y}) is outside the picture: {:?}",
+            pixel(f, x, y)
+        );
+    }
+    // Just inside each corner of the turned picture (8 px towards the
+    // centre along the diagonal); blue is (x + y) mod 256 of the source.
+    for ((x, y), (r, g)) in [
+        ((248, 15), (8, 8)),
+        ((372, 368), (247, 8)),
+        ((140, 452), (247, 247)),
+        ((16, 95), (8, 247)),
+    ] {
+        let p = pixel(f, x, y);
+        assert!(near(&p[..2], &[r, g], 16), "({x},{y}): {p:?}");
+    }
+    // The centre of the box is the centre of the picture.
+    assert!(near(&pixel(f, 194, 234)[..2], &[128, 128], 12));
     // #54: rotate,360 leaves the pixels unchanged (PNG, lossless).
     let png = encode(vec![gradient(400, 267)], Format::Png, 90);
     let out = ok(&png, "image/rotate,360");
@@ -519,6 +591,44 @@ fn effects() {
     let original = decode(&ok(src, "image/format,png"), false);
     let blur = ok(src, "image/blur,r_3,s_2");
     assert_eq!(shape(&blur), (Format::Jpeg, 400, 267, 1));
+    // #62 "blurred": on a 400×267 JPEG that is black left of x = 200 and
+    // white from it, the edge is spread over the kernel (2r + 1 = 7 taps)
+    // while flat areas stay as they were; a larger r and s spread it more.
+    let edge = {
+        let mut data = Vec::with_capacity(400 * 267 * 3);
+        for _ in 0..267 {
+            for x in 0..400 {
+                data.extend_from_slice(&[if x < 200 { 0 } else { 255 }; 3]);
+            }
+        }
+        encode(
+            vec![frame(400, 267, PixelFormat::Rgb8, data)],
+            Format::Jpeg,
+            90,
+        )
+    };
+    let row = |process: &str| -> Vec<i32> {
+        let out = ok(&edge, process);
+        let f = &decode(&out, false).frames[0];
+        assert_eq!((f.width, f.height), (400, 267), "{process}");
+        (0..400).map(|x| i32::from(pixel(f, x, 133)[1])).collect()
+    };
+    // Largest step between neighbours, and how many pixels are mid-grey.
+    let steepest = |v: &[i32]| v.windows(2).map(|w| (w[1] - w[0]).abs()).max().unwrap();
+    let ramp = |v: &[i32]| v.iter().filter(|&&g| (40..=215).contains(&g)).count();
+    let sharp = row("image/format,jpg");
+    let soft = row("image/blur,r_3,s_2");
+    let softer = row("image/blur,r_10,s_5");
+    assert!(steepest(&sharp) > 200, "the source edge is sharp");
+    assert!(ramp(&sharp) <= 2);
+    assert!(steepest(&soft) < 100, "steepest step {}", steepest(&soft));
+    assert!((4..=7).contains(&ramp(&soft)), "ramp {}", ramp(&soft));
+    assert!(steepest(&softer) < steepest(&soft));
+    assert!(ramp(&softer) > ramp(&soft));
+    for x in [20, 150, 190, 210, 250, 380] {
+        let far = if x < 200 { 0 } else { 255 };
+        assert!((soft[x] - far).abs() <= 6, "x {x}: {}", soft[x]);
+    }
     let bright = decode(&ok(src, "image/bright,50"), false);
     assert!(mean(&bright.frames[0]) > mean(&original.frames[0]) + 50.0);
     assert_ec(
@@ -648,14 +758,21 @@ fn animated_gif_rules() {
 #[test]
 fn info() {
     let src = example();
+    // #94: a JFIF JPEG without EXIF (libjpeg's default density, 1:1 with
+    // no unit) gives exactly the documented members, in byte order.
+    assert_eq!(&src[2..4], &[0xFF, 0xE0], "a JFIF APP0 first");
+    assert_eq!(&src[6..11], b"JFIF\0");
+    assert_eq!(&src[13..18], &[0, 0, 1, 0, 1], "units 0, density 1×1");
     let out = ok(src, "image/info");
     assert_eq!(out.content_type, "application/json");
-    let v: serde_json::Value = serde_json::from_slice(&out.bytes).unwrap();
-    assert_eq!(v["FileSize"]["value"], src.len().to_string());
-    assert_eq!(v["Format"]["value"], "jpg");
-    assert_eq!(v["FrameCount"]["value"], "1");
-    assert_eq!(v["ImageWidth"]["value"], "400");
-    assert_eq!(v["ImageHeight"]["value"], "267");
+    let expected = format!(
+        "{{\"FileSize\":{{\"value\":\"{}\"}},\"Format\":{{\"value\":\"jpg\"}},\
+         \"FrameCount\":{{\"value\":\"1\"}},\"ImageHeight\":{{\"value\":\"267\"}},\
+         \"ImageWidth\":{{\"value\":\"400\"}},\"ResolutionUnit\":{{\"value\":\"1\"}},\
+         \"XResolution\":{{\"value\":\"1/1\"}},\"YResolution\":{{\"value\":\"1/1\"}}}}",
+        src.len()
+    );
+    assert_eq!(String::from_utf8_lossy(&out.bytes), expected);
     let out = ok(f_jpg(), "image/info");
     let v: serde_json::Value = serde_json::from_slice(&out.bytes).unwrap();
     assert_eq!(v["ImageWidth"]["value"], "424");
