@@ -186,17 +186,24 @@ mod server_cli {
         }
     }
 
-    /// The image limits `serve` would use: defaults, the file `config`,
-    /// then the `OSSIMG_*` variables, validated as for `serve`.
-    pub fn limits(config: Option<PathBuf>) -> Result<ossimg::img::Limits, String> {
+    /// The image limits and font directories `serve` would use: defaults,
+    /// the file `config`, the `OSSIMG_*` variables, then the `--font-dir`
+    /// flags, validated as for `serve`. The font directories are applied.
+    pub fn limits(
+        config: Option<PathBuf>,
+        font_dirs: Vec<PathBuf>,
+    ) -> Result<ossimg::img::Limits, String> {
         let o = Overrides {
             listen: None,
             data: None,
             config,
             access_key_id: None,
             access_key_secret: None,
+            font_dirs,
         };
-        Ok(load_config(&o)?.limits())
+        let config = load_config(&o)?;
+        ossimg::img::watermark::set_font_dirs(config.font_dirs.clone());
+        Ok(config.limits())
     }
 
     /// `ossimg config --print`.
@@ -249,36 +256,34 @@ impl img::Resources for FileResources {
     }
 }
 
-/// Sets the font directories of `ossimg process`: the `--font-dir` flags,
-/// else `OSSIMG_FONT_DIRS`, else the defaults (Debian's).
-pub fn apply_font_dirs(flags: Vec<PathBuf>) {
+/// Without the server's configuration module only the default limits exist;
+/// the font directories are the `--font-dir` flags, else
+/// `OSSIMG_FONT_DIRS`, else the defaults (Debian's).
+#[cfg(not(feature = "server"))]
+fn limits(config: Option<PathBuf>, font_dirs: Vec<PathBuf>) -> Result<img::Limits, String> {
     use img::watermark::fonts;
-    if !flags.is_empty() {
-        fonts::set_font_dirs(flags);
+    if config.is_some() {
+        return Err("--config needs a build with the `server` feature".into());
+    }
+    if !font_dirs.is_empty() {
+        fonts::set_font_dirs(font_dirs);
     } else if let Some(value) = std::env::var_os(fonts::FONT_DIRS_ENV) {
         fonts::set_font_dirs(fonts::parse_dir_list(&value));
     }
+    Ok(img::Limits::default())
 }
 
-/// Without the server's configuration module only the default limits exist.
-#[cfg(not(feature = "server"))]
-fn limits(config: Option<PathBuf>) -> Result<img::Limits, String> {
-    match config {
-        None => Ok(img::Limits::default()),
-        Some(_) => Err("--config needs a build with the `server` feature".into()),
-    }
-}
-
-/// `ossimg process` and `ossimg info`, with the limits of `config` (as
-/// `serve` reads it).
+/// `ossimg process` and `ossimg info`, with the limits and font directories
+/// of `config` (as `serve` reads it) and the `--font-dir` flags.
 pub fn process(
     input: &Path,
     process: &str,
     output: &Path,
     objects: Option<&Path>,
     config: Option<PathBuf>,
+    font_dirs: Vec<PathBuf>,
 ) -> ExitCode {
-    let limits = match limits(config) {
+    let limits = match limits(config, font_dirs) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("ossimg: {e}");

@@ -108,13 +108,22 @@ fn main() -> ExitCode {
             objects,
             font_dirs,
             config,
-        } => {
-            cli::apply_font_dirs(font_dirs);
-            cli::process(&input, &process, &output, objects.as_deref(), config)
-        }
-        Command::Info { input, config } => {
-            cli::process(&input, "image/info", &PathBuf::from("-"), None, config)
-        }
+        } => cli::process(
+            &input,
+            &process,
+            &output,
+            objects.as_deref(),
+            config,
+            font_dirs,
+        ),
+        Command::Info { input, config } => cli::process(
+            &input,
+            "image/info",
+            &PathBuf::from("-"),
+            None,
+            config,
+            Vec::new(),
+        ),
         #[cfg(feature = "server")]
         Command::Config { print, serve } => cli::config(serve.into(), print),
     }

@@ -491,6 +491,27 @@ fn process_text_watermark_uses_the_font_dirs() {
     let (ok, _, err) = process_with(&mark, &args, &[("OSSIMG_FONT_DIRS", empty.path())]);
     assert!(ok, "{err}");
 
+    // `--config`: the file's font_dirs apply; a flag wins over them.
+    let cfg = empty.path().join("ossimg.toml");
+    let fonts_toml = |d: &Path| format!("font_dirs = [\"{}\"]\n", d.display());
+    std::fs::write(&cfg, fonts_toml(empty.path())).expect("config");
+    let with_config = |extra: &[&std::ffi::OsStr]| {
+        let mut args = vec![std::ffi::OsStr::new("--config"), cfg.as_os_str()];
+        args.extend_from_slice(extra);
+        process_with(&mark, &args, &[])
+    };
+    let (ok, _, err) = with_config(&[]);
+    assert!(!ok && err.contains("fonts-wqy-microhei"), "{err}");
+    let (ok, out, err) =
+        with_config(&[std::ffi::OsStr::new("--font-dir"), fonts.path().as_os_str()]);
+    assert!(ok, "{err}");
+    assert_eq!(out, marked);
+    std::fs::write(&cfg, fonts_toml(fonts.path())).expect("config");
+    let (ok, out, err) = with_config(&[]);
+    assert!(ok, "{err}");
+    assert_eq!(out, marked);
+}
+
 fn fixture(name: &str) -> String {
     format!("{}/fixtures/images/{name}", env!("CARGO_MANIFEST_DIR"))
 }
