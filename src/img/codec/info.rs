@@ -4,15 +4,27 @@
 //! value is `{"value": "<string>"}`. EXIF tags come from IFD0, the Exif and
 //! GPS sub-IFDs, then IFD1 (thumbnail) tags whose names are not already
 //! present (this is where `Compression` and `JPEGInterchangeFormat` live).
+//! EXIF never replaces the five base members: an EXIF `ImageWidth` tag may
+//! disagree with the stored size, which is what `info` reports. PNG reports
+//! no EXIF at all (§5.16), even with an `eXIf` chunk.
 
 use std::collections::BTreeMap;
 
 use exif::{Context, In, Tag, Value};
 
-use super::{heif, jpeg, png, webp, Probe};
+use super::{heif, jpeg, webp, Probe};
 use crate::img::error::ErrorCode;
 use crate::img::frame::Format;
 use crate::img::Error;
+
+/// The members every `info` body has; EXIF tags of the same name are dropped.
+const BASE_MEMBERS: [&str; 5] = [
+    "FileSize",
+    "Format",
+    "FrameCount",
+    "ImageHeight",
+    "ImageWidth",
+];
 
 pub(super) fn info_json(bytes: &[u8], probe: &Probe) -> Result<String, Error> {
     let mut members: BTreeMap<String, String> = BTreeMap::new();
@@ -29,9 +41,8 @@ pub(super) fn info_json(bytes: &[u8], probe: &Probe) -> Result<String, Error> {
             jfif = m.jfif;
             m.exif.map(<[u8]>::to_vec)
         }
-        Format::Png => png::parse(bytes)
-            .ok()
-            .and_then(|m| m.exif.map(<[u8]>::to_vec)),
+        // "PNG files never report EXIF" (§5.16), whatever `eXIf` holds.
+        Format::Png => None,
         Format::Webp => webp::parse(bytes)
             .ok()
             .and_then(|m| m.exif.map(<[u8]>::to_vec)),
@@ -144,7 +155,9 @@ fn add_exif(members: &mut BTreeMap<String, String>, blob: Vec<u8>) {
             let Some(name) = tag_name(field.tag) else {
                 continue;
             };
-            if pass == In::THUMBNAIL && members.contains_key(&name) {
+            if BASE_MEMBERS.contains(&name.as_str())
+                || (pass == In::THUMBNAIL && members.contains_key(&name))
+            {
                 continue;
             }
             members.insert(name, format_value(field.tag, &field.value));
