@@ -158,3 +158,23 @@ fn png_info_never_reports_exif() {
         ("2268", "1512")
     );
 }
+
+// --- quality does not apply to HEIC/AVIF ----------------------------------------
+
+#[test]
+fn quality_is_ignored_for_heic_and_avif_outputs() {
+    let source = fixture("orientation-1.jpg");
+    for format in ["avif", "heic"] {
+        let plain = ok(&source, &format!("image/resize,w_64/format,{format}"));
+        for q in ["quality,q_10", "quality,Q_95", "quality,q_100"] {
+            let with_q = ok(&source, &format!("image/resize,w_64/{q}/format,{format}"));
+            assert_eq!(with_q.content_type, plain.content_type);
+            assert!(
+                with_q.bytes == plain.bytes,
+                "{format} with {q}: {} bytes vs {}",
+                with_q.bytes.len(),
+                plain.bytes.len()
+            );
+        }
+    }
+}

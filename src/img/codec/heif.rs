@@ -11,8 +11,8 @@
 
 use libheif_rs::ColorProfile as _;
 use libheif_rs::{
-    Channel, ColorSpace, CompressionFormat, EncoderParameterValue, EncoderQuality, HeifContext,
-    ImageHandle, RgbChroma,
+    Channel, ColorSpace, CompressionFormat, EncoderParameterValue, HeifContext, ImageHandle,
+    RgbChroma,
 };
 
 use super::heif_boxes::Meta;
@@ -185,7 +185,9 @@ fn decode_handle(handle: &ImageHandle) -> Result<Image, Error> {
     })
 }
 
-pub(super) fn encode(frame: &Frame, format: Format, quality: u8) -> Result<Vec<u8>, Error> {
+/// Encodes HEIC (x265) or AVIF (aom) at the encoder's default quality:
+/// `quality` does not apply to these outputs (§5.12, §5.13).
+pub(super) fn encode(frame: &Frame, format: Format) -> Result<Vec<u8>, Error> {
     let fail = |_| super::encode_failed(format.name());
     let mut ctx = HeifContext::new().map_err(fail)?;
     let compression = if format == Format::Avif {
@@ -194,8 +196,6 @@ pub(super) fn encode(frame: &Frame, format: Format, quality: u8) -> Result<Vec<u
         CompressionFormat::Hevc
     };
     let mut enc = ctx.encoder_for_format(compression).map_err(fail)?;
-    enc.set_quality(EncoderQuality::Lossy(quality))
-        .map_err(fail)?;
     // Speed over the last percent of compression (ignored if unknown).
     if format == Format::Avif {
         let _ = enc.set_parameter_value("speed", EncoderParameterValue::Int(8));

@@ -240,6 +240,8 @@ fn decode_inner(bytes: &[u8], probe: &Probe, opts: &DecodeOptions) -> Result<Ima
 /// JPEG output flattens alpha onto white; no metadata is written. Animated
 /// GIF and WebP keep every frame, its delay and the loop count; other formats
 /// encode the first frame. Output size limits of §5.12 are checked here.
+/// HEIC and AVIF ignore `opts.quality` (§5.13): they are encoded at libheif's
+/// default quality for each encoder.
 pub fn encode(image: &Image, opts: &EncodeOptions) -> Result<Vec<u8>, Error> {
     guarded(|| encode_inner(image, opts), || encode_failed("the image"))
 }
@@ -261,7 +263,7 @@ fn encode_inner(image: &Image, opts: &EncodeOptions) -> Result<Vec<u8>, Error> {
         Format::Webp => webp::encode(image, quality, false),
         Format::Bmp => bmp_tiff::encode(first, Format::Bmp),
         Format::Tiff => bmp_tiff::encode(first, Format::Tiff),
-        Format::Heic | Format::Avif => heif::encode(first, opts.format, quality),
+        Format::Heic | Format::Avif => heif::encode(first, opts.format),
     }
 }
 
