@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use ossimg::img::codec::{self, EncodeOptions};
+use ossimg::img::codec::{self, DecodeOptions, EncodeOptions};
 use ossimg::img::frame::{Format, Frame, Image, PixelFormat};
 use ossimg::img::{self, Error, Limits, NoResources, Output};
 
@@ -20,6 +20,19 @@ fn run(source: &[u8], process: &str) -> Result<Output, Error> {
 
 fn ok(source: &[u8], process: &str) -> Output {
     run(source, process).unwrap_or_else(|e| panic!("{process}: {e}"))
+}
+
+fn decode_all(bytes: &[u8]) -> Image {
+    let p = codec::probe(bytes, &Limits::default()).expect("output probes");
+    codec::decode(
+        bytes,
+        &p,
+        &DecodeOptions {
+            min_size: None,
+            all_frames: true,
+        },
+    )
+    .expect("output decodes")
 }
 
 fn info(source: &[u8]) -> serde_json::Map<String, serde_json::Value> {
@@ -67,6 +80,26 @@ fn insert_segment(jpeg: &[u8], marker: u8, body: &[u8]) -> Vec<u8> {
     out.extend_from_slice(&len.to_be_bytes());
     out.extend_from_slice(body);
     out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+/// FourCCs of the chunks of a RIFF WebP, descending into `ANMF` frames.
+fn webp_chunks(webp: &[u8]) -> Vec<String> {
+    fn walk(mut data: &[u8], out: &mut Vec<String>) {
+        while data.len() >= 8 {
+            let kind = String::from_utf8_lossy(&data[..4]).into_owned();
+            let size = u32::from_le_bytes([data[4], data[5], data[6], data[7]]) as usize;
+            let body = &data[8..(8 + size).min(data.len())];
+            if kind == "ANMF" && body.len() > 16 {
+                walk(&body[16..], out);
+            }
+            out.push(kind);
+            let next = (8 + size + (size & 1)).min(data.len());
+            data = &data[next..];
+        }
+    }
+    let mut out = Vec::new();
+    walk(&webp[12..], &mut out);
     out
 }
 
@@ -157,6 +190,140 @@ fn png_info_never_reports_exif() {
         (member(&m, "ImageWidth"), member(&m, "ImageHeight")),
         ("2268", "1512")
     );
+}
+
+// --- WebP output: lossy or lossless -------------------------------------------
+
+fn has_lossy(chunks: &[String]) -> bool {
+    chunks.iter().any(|c| c == "VP8 ")
+}
+
+fn has_lossless(chunks: &[String]) -> bool {
+    chunks.iter().any(|c| c == "VP8L")
+}
+
+/// Same size and alpha everywhere; same colour wherever a pixel is visible
+/// (libwebp's lossless mode may rewrite the colour of invisible pixels).
+fn assert_visible_pixels_equal(a: &Frame, b: &Frame) {
+    assert_eq!((a.width, a.height), (b.width, b.height));
+    let rgba = |f: &Frame| -> Vec<[u8; 4]> {
+        match f.format {
+            PixelFormat::Rgb8 => f
+                .data
+                .chunks_exact(3)
+                .map(|p| [p[0], p[1], p[2], 255])
+                .collect(),
+            PixelFormat::Rgba8 => f
+                .data
+                .chunks_exact(4)
+                .map(|p| [p[0], p[1], p[2], p[3]])
+                .collect(),
+        }
+    };
+    let (pa, pb) = (rgba(a), rgba(b));
+    let mut visible = 0;
+    for (i, (x, y)) in pa.iter().zip(&pb).enumerate() {
+        assert_eq!(x[3], y[3], "alpha of pixel {i}");
+        if x[3] != 0 {
+            visible += 1;
+            assert_eq!(x, y, "pixel {i}");
+        }
+    }
+    assert!(visible > 0);
+}
+
+#[test]
+fn lossless_webp_source_gives_lossless_webp_output() {
+    let source = fixture("lossless-alpha.webp");
+    assert!(codec::probe(&source, &Limits::default())
+        .unwrap()
+        .is_lossless_webp());
+    let out = ok(&source, "image/resize,w_100");
+    assert_eq!(out.content_type, "image/webp");
+    let chunks = webp_chunks(&out.bytes);
+    assert!(has_lossless(&chunks) && !has_lossy(&chunks), "{chunks:?}");
+    // Pixel-exact: the same resize written as PNG (lossless too).
+    let png = ok(&source, "image/resize,w_100/format,png");
+    assert_visible_pixels_equal(
+        &decode_all(&out.bytes).frames[0],
+        &decode_all(&png.bytes).frames[0],
+    );
+    // `format,webp` does not change the rule.
+    let chunks = webp_chunks(&ok(&source, "image/crop,w_50,h_50/format,webp").bytes);
+    assert!(has_lossless(&chunks) && !has_lossy(&chunks), "{chunks:?}");
+}
+
+#[test]
+fn a_quality_action_makes_webp_output_lossy() {
+    let source = fixture("lossless-alpha.webp");
+    for plan in [
+        "image/resize,w_100/quality,Q_80",
+        "image/quality,q_90/resize,w_100",
+    ] {
+        let chunks = webp_chunks(&ok(&source, plan).bytes);
+        assert!(
+            has_lossy(&chunks) && !has_lossless(&chunks),
+            "{plan}: {chunks:?}"
+        );
+    }
+}
+
+#[test]
+fn other_sources_give_lossy_webp() {
+    for (name, plan) in [
+        ("alpha-small.png", "image/resize,w_100/format,webp"),
+        ("lossy.webp", "image/resize,w_100"),
+        ("orientation-1.jpg", "image/resize,w_100/format,webp"),
+        ("static.gif", "image/format,webp"),
+    ] {
+        let chunks = webp_chunks(&ok(&fixture(name), plan).bytes);
+        assert!(
+            has_lossy(&chunks) && !has_lossless(&chunks),
+            "{name}: {chunks:?}"
+        );
+    }
+}
+
+#[test]
+fn animated_lossless_webp_stays_lossless() {
+    let frames: Vec<Frame> = (0..3u8)
+        .map(|i| Frame {
+            delay_ms: 100,
+            ..solid(40, 30, [i * 80, 255 - i * 80, 7]).frames.remove(0)
+        })
+        .collect();
+    let source = codec::encode_webp_lossless(&Image {
+        frames,
+        loop_count: 0,
+    })
+    .unwrap();
+    let probe = codec::probe(&source, &Limits::default()).unwrap();
+    assert_eq!(probe.frames, 3);
+    assert!(probe.is_lossless_webp());
+    let out = ok(&source, "image/resize,w_20");
+    let chunks = webp_chunks(&out.bytes);
+    assert!(has_lossless(&chunks) && !has_lossy(&chunks), "{chunks:?}");
+    let decoded = decode_all(&out.bytes);
+    assert_eq!(decoded.frames.len(), 3);
+    assert_eq!(&decoded.frames[2].data[..3], &[160, 95, 7]);
+    // An animation with a lossy frame is a lossy source.
+    let lossy = codec::encode(
+        &Image {
+            frames: decode_all(&source).frames,
+            loop_count: 0,
+        },
+        &EncodeOptions {
+            format: Format::Webp,
+            quality: 90,
+            progressive: false,
+        },
+    )
+    .unwrap();
+    assert!(!codec::probe(&lossy, &Limits::default())
+        .unwrap()
+        .is_lossless_webp());
+    let chunks = webp_chunks(&ok(&lossy, "image/resize,w_20").bytes);
+    assert!(has_lossy(&chunks) && !has_lossless(&chunks), "{chunks:?}");
 }
 
 // --- quality does not apply to HEIC/AVIF ----------------------------------------

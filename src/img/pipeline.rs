@@ -1,7 +1,7 @@
 //! Runs a plan over a source: probe, decode (shrink-on-load), orientation,
 //! actions in written order, output checks, encode (image-processing.md §3).
 
-use crate::img::codec::{self, DecodeOptions, EncodeOptions, Probe};
+use crate::img::codec::{self, DecodeOptions, EncodeExtras, EncodeOptions, Probe};
 use crate::img::frame::{Format, Frame, Image};
 use crate::img::ops::output::Quality;
 use crate::img::ops::resize::{resample, Geometry};
@@ -209,6 +209,16 @@ pub fn encode_options(plan: &Plan, probe: &Probe) -> EncodeOptions {
     }
 }
 
+/// The source-dependent encoder choices for a plan and a source: WebP
+/// output is lossless when the source is lossless WebP (every frame VP8L)
+/// and the plan has no `quality` action; otherwise it is lossy at the §5.13
+/// quality (docs/codecs.md, "WebP output: lossy or lossless").
+pub fn encode_extras(plan: &Plan, probe: &Probe) -> EncodeExtras {
+    EncodeExtras {
+        webp_lossless: probe.is_lossless_webp() && plan.quality.is_none(),
+    }
+}
+
 /// Checks the output limits of §4.8 for the final image in `format`.
 pub fn check_output(w: u32, h: u32, format: Format, limits: &Limits) -> Result<(), Error> {
     check_output_size(w, h, limits)?;
@@ -218,6 +228,7 @@ pub fn check_output(w: u32, h: u32, format: Format, limits: &Limits) -> Result<(
 /// Output checks, JPEG flattening onto white (§4.3), encoding.
 fn encode(mut image: Image, plan: &Plan, probe: &Probe, limits: &Limits) -> Result<Output, Error> {
     let opts = encode_options(plan, probe);
+    let extras = encode_extras(plan, probe);
     let first = image
         .frames
         .first()
@@ -228,7 +239,7 @@ fn encode(mut image: Image, plan: &Plan, probe: &Probe, limits: &Limits) -> Resu
             flatten(frame, Rgb::WHITE);
         }
     }
-    let bytes = codec::encode(&image, &opts)?;
+    let bytes = codec::encode_with(&image, &opts, &extras)?;
     Ok(Output {
         bytes,
         content_type: opts.format.content_type(),
@@ -563,5 +574,33 @@ mod tests {
         );
         let o = encode_options(&plan("image/interlace,1"), &png);
         assert!(!o.progressive);
+    }
+
+    #[test]
+    fn webp_is_lossless_only_for_lossless_sources_without_quality() {
+        let lossless = Probe {
+            format: Format::Webp,
+            width: 10,
+            height: 10,
+            frames: 1,
+            orientation: 1,
+            quality: None,
+            has_alpha: true,
+        };
+        let lossy = Probe {
+            quality: Some(80),
+            ..lossless.clone()
+        };
+        let png = Probe {
+            format: Format::Png,
+            ..lossless.clone()
+        };
+        let x = |p: &str, probe: &Probe| encode_extras(&plan(p), probe).webp_lossless;
+        assert!(x("image/resize,w_5", &lossless));
+        assert!(x("image/format,webp", &lossless));
+        assert!(!x("image/resize,w_5/quality,Q_80", &lossless));
+        assert!(!x("image/quality,q_100", &lossless));
+        assert!(!x("image/resize,w_5", &lossy));
+        assert!(!x("image/format,webp", &png));
     }
 }

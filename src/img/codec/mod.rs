@@ -40,6 +40,14 @@ pub struct Probe {
     pub has_alpha: bool,
 }
 
+impl Probe {
+    /// `true` for a lossless WebP source: every frame is VP8L (WebP sources
+    /// have a quality estimate exactly when some frame is lossy).
+    pub fn is_lossless_webp(&self) -> bool {
+        self.format == Format::Webp && self.quality.is_none()
+    }
+}
+
 /// How to decode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct DecodeOptions {
@@ -59,6 +67,14 @@ pub struct EncodeOptions {
     pub quality: u8,
     /// Progressive JPEG.
     pub progressive: bool,
+}
+
+/// Encoder choices that follow from the source rather than from the
+/// processing string; the default is what [`encode`] does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EncodeExtras {
+    /// WebP output is lossless (VP8L). Ignored by other formats.
+    pub webp_lossless: bool,
 }
 
 /// Largest WebP output side (EC `0040-00000011`).
@@ -235,7 +251,7 @@ fn decode_inner(bytes: &[u8], probe: &Probe, opts: &DecodeOptions) -> Result<Ima
     Ok(image)
 }
 
-/// Encodes an image.
+/// Encodes an image (lossy WebP; see [`encode_with`]).
 ///
 /// JPEG output flattens alpha onto white; no metadata is written. Animated
 /// GIF and WebP keep every frame, its delay and the loop count; other formats
@@ -243,10 +259,26 @@ fn decode_inner(bytes: &[u8], probe: &Probe, opts: &DecodeOptions) -> Result<Ima
 /// HEIC and AVIF ignore `opts.quality` (§5.13): they are encoded at libheif's
 /// default quality for each encoder.
 pub fn encode(image: &Image, opts: &EncodeOptions) -> Result<Vec<u8>, Error> {
-    guarded(|| encode_inner(image, opts), || encode_failed("the image"))
+    encode_with(image, opts, &EncodeExtras::default())
 }
 
-fn encode_inner(image: &Image, opts: &EncodeOptions) -> Result<Vec<u8>, Error> {
+/// [`encode`] with the source-dependent choices of `extras` (lossless WebP).
+pub fn encode_with(
+    image: &Image,
+    opts: &EncodeOptions,
+    extras: &EncodeExtras,
+) -> Result<Vec<u8>, Error> {
+    guarded(
+        || encode_inner(image, opts, extras),
+        || encode_failed("the image"),
+    )
+}
+
+fn encode_inner(
+    image: &Image,
+    opts: &EncodeOptions,
+    extras: &EncodeExtras,
+) -> Result<Vec<u8>, Error> {
     let first = image.frames.first().ok_or_else(|| {
         Error::new(
             ErrorCode::InternalError,
@@ -260,7 +292,7 @@ fn encode_inner(image: &Image, opts: &EncodeOptions) -> Result<Vec<u8>, Error> {
         Format::Jpeg => jpeg::encode(first, quality, opts.progressive),
         Format::Png => png::encode(first),
         Format::Gif => gif::encode(image),
-        Format::Webp => webp::encode(image, quality, false),
+        Format::Webp => webp::encode(image, quality, extras.webp_lossless),
         Format::Bmp => bmp_tiff::encode(first, Format::Bmp),
         Format::Tiff => bmp_tiff::encode(first, Format::Tiff),
         Format::Heic | Format::Avif => heif::encode(first, opts.format),
@@ -269,8 +301,15 @@ fn encode_inner(image: &Image, opts: &EncodeOptions) -> Result<Vec<u8>, Error> {
 
 /// Encodes an image as lossless WebP (all frames when animated).
 pub fn encode_webp_lossless(image: &Image) -> Result<Vec<u8>, Error> {
-    check_output_limits(Format::Webp, image)?;
-    guarded(|| webp::encode(image, 100, true), || encode_failed("WebP"))
+    let opts = EncodeOptions {
+        format: Format::Webp,
+        quality: 100,
+        progressive: false,
+    };
+    let extras = EncodeExtras {
+        webp_lossless: true,
+    };
+    encode_with(image, &opts, &extras)
 }
 
 fn check_output_limits(format: Format, image: &Image) -> Result<(), Error> {

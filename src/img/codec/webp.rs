@@ -18,6 +18,8 @@ pub(super) struct Meta<'a> {
     pub animated: bool,
     /// The first `VP8 ` (lossy) bitstream, if any.
     pub vp8: Option<&'a [u8]>,
+    /// Some image bitstream (still or animation frame) is `VP8L`. The file
+    /// is lossless when this holds and `vp8` is `None`.
     pub lossless: bool,
     pub exif: Option<&'a [u8]>,
     pub icc: Option<&'a [u8]>,
@@ -43,10 +45,12 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Meta<'_>, Error> {
             b"ANMF" => {
                 m.animated = true;
                 m.frames += 1;
-                if m.vp8.is_none() && data.len() > 16 {
+                if data.len() > 16 {
                     walk_chunks(&data[16..], &mut |k, d| {
                         if k == b"VP8 " && m.vp8.is_none() {
                             m.vp8 = Some(d);
+                        } else if k == b"VP8L" {
+                            m.lossless = true;
                         }
                         Ok(())
                     })?;
