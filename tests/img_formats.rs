@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use moxcms::{ColorProfile, LocalizableString, ProfileText};
 use ossimg::img::codec::{self, DecodeOptions, EncodeOptions};
 use ossimg::img::frame::{Format, Frame, Image, PixelFormat};
 use ossimg::img::{self, Error, Limits, NoResources, Output};
@@ -81,6 +82,40 @@ fn insert_segment(jpeg: &[u8], marker: u8, body: &[u8]) -> Vec<u8> {
     out.extend_from_slice(body);
     out.extend_from_slice(&jpeg[2..]);
     out
+}
+
+/// The bodies of every `marker` segment before the first scan.
+fn segments(jpeg: &[u8], marker: u8) -> Vec<Vec<u8>> {
+    let mut found = Vec::new();
+    let mut pos = 2;
+    while pos + 4 <= jpeg.len() && jpeg[pos] == 0xFF {
+        let m = jpeg[pos + 1];
+        let len = usize::from(u16::from_be_bytes([jpeg[pos + 2], jpeg[pos + 3]]));
+        if m == 0xDA {
+            break;
+        }
+        if m == marker {
+            found.push(jpeg[pos + 4..pos + 2 + len].to_vec());
+        }
+        pos += 2 + len;
+    }
+    found
+}
+
+/// The ICC profile of a JPEG's `ICC_PROFILE` APP2 segments, if any.
+fn jpeg_icc(jpeg: &[u8]) -> Option<Vec<u8>> {
+    let chunks: Vec<Vec<u8>> = segments(jpeg, 0xE2)
+        .into_iter()
+        .filter(|s| s.starts_with(b"ICC_PROFILE\0"))
+        .collect();
+    (!chunks.is_empty()).then(|| chunks.iter().flat_map(|c| c[14..].to_vec()).collect())
+}
+
+/// A JPEG with `icc` as one APP2 segment.
+fn jpeg_with_icc(jpeg: &[u8], icc: &[u8]) -> Vec<u8> {
+    let mut body = b"ICC_PROFILE\0\x01\x01".to_vec();
+    body.extend_from_slice(icc);
+    insert_segment(jpeg, 0xE2, &body)
 }
 
 /// FourCCs of the chunks of a RIFF WebP, descending into `ANMF` frames.
@@ -344,4 +379,270 @@ fn quality_is_ignored_for_heic_and_avif_outputs() {
             );
         }
     }
+}
+
+// --- colour profiles (§4.6) -----------------------------------------------------
+
+/// The sRGB curve, encoded → linear.
+fn srgb_to_linear(v: f64) -> f64 {
+    if v <= 0.040_45 {
+        v / 12.92
+    } else {
+        ((v + 0.055) / 1.055).powf(2.4)
+    }
+}
+
+fn linear_to_srgb8(l: f64) -> f64 {
+    let v = if l <= 0.003_130_8 {
+        l * 12.92
+    } else {
+        1.055 * l.powf(1.0 / 2.4) - 0.055
+    };
+    v * 255.0
+}
+
+/// Display P3 (D65) linear RGB → sRGB linear RGB.
+const P3_TO_SRGB: [[f64; 3]; 3] = [
+    [1.224_940_1, -0.224_940_4, 0.0],
+    [-0.042_056_9, 1.042_057_1, 0.0],
+    [-0.019_637_6, -0.078_636_1, 1.098_273_5],
+];
+
+/// Adobe RGB (1998) linear RGB → sRGB linear RGB.
+const ADOBE_TO_SRGB: [[f64; 3]; 3] = [
+    [1.398_283_2, -0.398_283_1, 0.0],
+    [0.0, 1.0, 0.0],
+    [0.0, -0.042_938_3, 1.042_938_3],
+];
+
+/// What an 8-bit colour of a matrix/TRC space should become in sRGB.
+fn expected_srgb(rgb: [u8; 3], to_linear: fn(f64) -> f64, m: [[f64; 3]; 3]) -> [f64; 3] {
+    let lin = rgb.map(|v| to_linear(f64::from(v) / 255.0));
+    let mut out = [0.0; 3];
+    for (o, row) in out.iter_mut().zip(m) {
+        *o = linear_to_srgb8(row[0] * lin[0] + row[1] * lin[1] + row[2] * lin[2]);
+    }
+    out
+}
+
+fn adobe_to_linear(v: f64) -> f64 {
+    v.powf(563.0 / 256.0)
+}
+
+/// A saturated Display P3 red and its sRGB value (in gamut).
+const P3_RED: [u8; 3] = [200, 60, 40];
+/// A saturated Adobe RGB orange and its sRGB value (in gamut).
+const ADOBE_ORANGE: [u8; 3] = [200, 120, 60];
+
+fn p3_icc() -> Vec<u8> {
+    ColorProfile::new_display_p3().encode().unwrap()
+}
+
+fn adobe_icc() -> Vec<u8> {
+    ColorProfile::new_adobe_rgb().encode().unwrap()
+}
+
+/// The centre pixel of the first frame of an encoded output.
+fn centre(bytes: &[u8]) -> [u8; 3] {
+    let f = &decode_all(bytes).frames[0];
+    let ch = f.format.channels();
+    let i = ((f.height / 2 * f.width + f.width / 2) as usize) * ch;
+    [f.data[i], f.data[i + 1], f.data[i + 2]]
+}
+
+fn assert_colour(got: [u8; 3], want: [f64; 3], source: [u8; 3], what: &str) {
+    for c in 0..3 {
+        assert!(
+            (f64::from(got[c]) - want[c]).abs() <= 2.5,
+            "{what}: got {got:?}, want {want:?}"
+        );
+    }
+    // The test means something: unconverted pixels would be far off.
+    assert!(
+        (0..3).any(|c| (f64::from(source[c]) - want[c]).abs() > 8.0),
+        "{what}: {source:?} vs {want:?}"
+    );
+}
+
+fn assert_srgb_profile(icc: &[u8], what: &str) {
+    let p = ColorProfile::new_from_slice(icc).unwrap_or_else(|e| panic!("{what}: {e:?}"));
+    let s = ColorProfile::new_srgb();
+    for (a, b) in [
+        (p.red_colorant, s.red_colorant),
+        (p.green_colorant, s.green_colorant),
+        (p.blue_colorant, s.blue_colorant),
+    ] {
+        assert!(
+            (a.x - b.x).abs() < 1e-3 && (a.y - b.y).abs() < 1e-3,
+            "{what}"
+        );
+    }
+}
+
+/// PNG with an `iCCP` chunk.
+fn png_with_icc(image: &Image, icc: &[u8]) -> Vec<u8> {
+    let f = &image.frames[0];
+    let mut info = png::Info::with_size(f.width, f.height);
+    info.color_type = png::ColorType::Rgb;
+    info.bit_depth = png::BitDepth::Eight;
+    info.icc_profile = Some(std::borrow::Cow::Owned(icc.to_vec()));
+    let mut out = Vec::new();
+    {
+        let enc = png::Encoder::with_info(&mut out, info).unwrap();
+        let mut w = enc.write_header().unwrap();
+        w.write_image_data(&f.data).unwrap();
+        w.finish().unwrap();
+    }
+    out
+}
+
+#[test]
+fn display_p3_jpeg_is_converted_and_tagged() {
+    let want = expected_srgb(P3_RED, srgb_to_linear, P3_TO_SRGB);
+    let plain = encode(&solid(32, 32, P3_RED), Format::Jpeg, 100);
+    let source = jpeg_with_icc(&plain, &p3_icc());
+
+    let png = ok(&source, "image/format,png");
+    assert_colour(centre(&png.bytes), want, P3_RED, "P3 JPEG → PNG");
+    assert!(png_chunks(&png.bytes).iter().any(|c| c == "sRGB"));
+
+    let jpg = ok(&source, "image/resize,w_16");
+    assert_colour(centre(&jpg.bytes), want, P3_RED, "P3 JPEG → JPEG");
+    assert_srgb_profile(&jpeg_icc(&jpg.bytes).expect("ICC in the JPEG"), "JPEG");
+
+    let webp = ok(&source, "image/format,webp");
+    assert_colour(centre(&webp.bytes), want, P3_RED, "P3 JPEG → WebP");
+    assert!(webp_chunks(&webp.bytes).iter().any(|c| c == "ICCP"));
+
+    let tif = ok(&source, "image/format,tiff");
+    assert_colour(centre(&tif.bytes), want, P3_RED, "P3 JPEG → TIFF");
+    // Decoding our own tagged outputs does not convert again.
+    let again = ok(&jpg.bytes, "image/format,png");
+    assert_colour(centre(&again.bytes), want, P3_RED, "tagged JPEG → PNG");
+}
+
+#[test]
+fn a_profile_is_recognised_as_srgb_by_its_contents_not_its_name() {
+    // Display P3 colorants and curves, but a description mentioning sRGB.
+    let mut p3 = ColorProfile::new_display_p3();
+    p3.description = Some(ProfileText::Localizable(vec![LocalizableString::new(
+        "en".into(),
+        "US".into(),
+        "sRGB IEC61966-2.1 look-alike (Display P3)".into(),
+    )]));
+    let icc = p3.encode().unwrap();
+    assert!(icc.windows(8).any(|w| w == b"\0s\0R\0G\0B"));
+    let source = jpeg_with_icc(&encode(&solid(16, 16, P3_RED), Format::Jpeg, 100), &icc);
+    let want = expected_srgb(P3_RED, srgb_to_linear, P3_TO_SRGB);
+    assert_colour(
+        centre(&ok(&source, "image/format,png").bytes),
+        want,
+        P3_RED,
+        "P3 named sRGB",
+    );
+    // A real sRGB profile changes nothing.
+    let srgb = ColorProfile::new_srgb().encode().unwrap();
+    let source = jpeg_with_icc(&encode(&solid(16, 16, P3_RED), Format::Jpeg, 100), &srgb);
+    let got = centre(&ok(&source, "image/format,png").bytes);
+    for c in 0..3 {
+        assert!(got[c].abs_diff(P3_RED[c]) <= 1, "{got:?}");
+    }
+}
+
+#[test]
+fn adobe_rgb_png_is_converted_and_tagged() {
+    let want = expected_srgb(ADOBE_ORANGE, adobe_to_linear, ADOBE_TO_SRGB);
+    let source = png_with_icc(&solid(24, 24, ADOBE_ORANGE), &adobe_icc());
+    let png = ok(&source, "image/resize,w_12");
+    assert_colour(centre(&png.bytes), want, ADOBE_ORANGE, "Adobe PNG → PNG");
+    let chunks = png_chunks(&png.bytes);
+    assert!(chunks.iter().any(|c| c == "sRGB"), "{chunks:?}");
+    assert!(!chunks.iter().any(|c| c == "iCCP"), "{chunks:?}");
+    let jpg = ok(&source, "image/format,jpg");
+    assert_colour(centre(&jpg.bytes), want, ADOBE_ORANGE, "Adobe PNG → JPEG");
+    assert_srgb_profile(&jpeg_icc(&jpg.bytes).expect("ICC in the JPEG"), "JPEG");
+}
+
+#[test]
+fn tiff_icc_tag_is_converted() {
+    use image::ImageEncoder;
+    let want = expected_srgb(P3_RED, srgb_to_linear, P3_TO_SRGB);
+    let f = solid(20, 10, P3_RED).frames.remove(0);
+    let mut source = Vec::new();
+    let mut enc = image::codecs::tiff::TiffEncoder::new(std::io::Cursor::new(&mut source));
+    enc.set_icc_profile(p3_icc()).unwrap();
+    enc.write_image(&f.data, f.width, f.height, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    // Tag 34675 (0x8773) is in the file.
+    assert!(source.windows(2).any(|w| w == [0x73, 0x87]));
+    let png = ok(&source, "image/format,png");
+    assert_colour(centre(&png.bytes), want, P3_RED, "P3 TIFF → PNG");
+    assert!(png_chunks(&png.bytes).iter().any(|c| c == "sRGB"));
+}
+
+#[test]
+fn bmp_v5_embedded_profile_is_converted() {
+    let (w, h) = (8u32, 4u32);
+    let icc = adobe_icc();
+    let row = (w * 3).next_multiple_of(4) as usize;
+    let pixels_at = 14 + 124;
+    let profile_at = pixels_at + row * h as usize;
+    let mut bmp = b"BM".to_vec();
+    bmp.extend_from_slice(&((profile_at + icc.len()) as u32).to_le_bytes());
+    bmp.extend_from_slice(&[0; 4]);
+    bmp.extend_from_slice(&(pixels_at as u32).to_le_bytes());
+    let mut v5 = vec![0u8; 124];
+    v5[0..4].copy_from_slice(&124u32.to_le_bytes());
+    v5[4..8].copy_from_slice(&w.to_le_bytes());
+    v5[8..12].copy_from_slice(&h.to_le_bytes());
+    v5[12..14].copy_from_slice(&1u16.to_le_bytes()); // planes
+    v5[14..16].copy_from_slice(&24u16.to_le_bytes()); // bits per pixel
+    v5[20..24].copy_from_slice(&((row * h as usize) as u32).to_le_bytes());
+    v5[56..60].copy_from_slice(&0x4D42_4544u32.to_le_bytes()); // 'MBED'
+    v5[108..112].copy_from_slice(&4u32.to_le_bytes()); // LCS_GM_IMAGES
+    v5[112..116].copy_from_slice(&((profile_at - 14) as u32).to_le_bytes());
+    v5[116..120].copy_from_slice(&(icc.len() as u32).to_le_bytes());
+    bmp.extend_from_slice(&v5);
+    for _ in 0..h {
+        let mut line: Vec<u8> = (0..w)
+            .flat_map(|_| [ADOBE_ORANGE[2], ADOBE_ORANGE[1], ADOBE_ORANGE[0]])
+            .collect();
+        line.resize(row, 0);
+        bmp.extend_from_slice(&line);
+    }
+    bmp.extend_from_slice(&icc);
+    let want = expected_srgb(ADOBE_ORANGE, adobe_to_linear, ADOBE_TO_SRGB);
+    let png = ok(&bmp, "image/format,png");
+    assert_colour(centre(&png.bytes), want, ADOBE_ORANGE, "Adobe BMP → PNG");
+}
+
+#[test]
+fn sources_without_a_profile_stay_untagged() {
+    let source = fixture("orientation-1.jpg");
+    assert!(jpeg_icc(&source).is_none());
+    let png = ok(&source, "image/resize,w_50/format,png");
+    let chunks = png_chunks(&png.bytes);
+    assert!(
+        !chunks.iter().any(|c| c == "sRGB" || c == "iCCP"),
+        "{chunks:?}"
+    );
+    let jpg = ok(&source, "image/resize,w_50");
+    assert!(jpeg_icc(&jpg.bytes).is_none());
+    let webp = ok(&source, "image/resize,w_50/format,webp");
+    assert!(!webp_chunks(&webp.bytes).iter().any(|c| c == "ICCP"));
+    // Same bytes as encoding the same pixels without any tag.
+    let pixels = decode_all(&ok(&source, "image/resize,w_50/format,png").bytes);
+    assert_eq!(png.bytes, encode(&pixels, Format::Png, 90));
+}
+
+#[test]
+fn an_srgb_profile_is_kept_as_an_srgb_tag() {
+    // alpha-small.png embeds an sRGB profile (8 940 bytes): no conversion,
+    // the output says sRGB in a few bytes.
+    let source = fixture("alpha-small.png");
+    assert!(png_chunks(&source).iter().any(|c| c == "iCCP"));
+    let png = ok(&source, "image/crop,w_50,h_50");
+    assert!(png_chunks(&png.bytes).iter().any(|c| c == "sRGB"));
+    let jpg = ok(&source, "image/crop,w_50,h_50/format,jpg");
+    assert_srgb_profile(&jpeg_icc(&jpg.bytes).expect("ICC"), "JPEG");
 }

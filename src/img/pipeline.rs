@@ -1,7 +1,7 @@
 //! Runs a plan over a source: probe, decode (shrink-on-load), orientation,
 //! actions in written order, output checks, encode (image-processing.md §3).
 
-use crate::img::codec::{self, DecodeOptions, EncodeExtras, EncodeOptions, Probe};
+use crate::img::codec::{self, DecodeOptions, EncodeExtras, EncodeOptions, Probe, SourceColour};
 use crate::img::frame::{Format, Frame, Image};
 use crate::img::ops::output::Quality;
 use crate::img::ops::resize::{resample, Geometry};
@@ -46,7 +46,7 @@ pub fn run(
     } else {
         None
     };
-    let mut image = codec::decode(
+    let (mut image, colour) = codec::decode_with_colour(
         source,
         &probe,
         &DecodeOptions {
@@ -73,7 +73,7 @@ pub fn run(
         });
     }
     let image = execute(image, plan, logical, animated, resources, limits)?;
-    encode(image, plan, &probe, limits)
+    encode(image, plan, &probe, colour, limits)
 }
 
 /// The minimum decoded size (output orientation) that lets the decoder shrink
@@ -209,13 +209,17 @@ pub fn encode_options(plan: &Plan, probe: &Probe) -> EncodeOptions {
     }
 }
 
-/// The source-dependent encoder choices for a plan and a source: WebP
-/// output is lossless when the source is lossless WebP (every frame VP8L)
-/// and the plan has no `quality` action; otherwise it is lossy at the §5.13
-/// quality (docs/codecs.md, "WebP output: lossy or lossless").
-pub fn encode_extras(plan: &Plan, probe: &Probe) -> EncodeExtras {
+/// The source-dependent encoder choices for a plan and a source:
+///
+/// - WebP output is lossless when the source is lossless WebP (every frame
+///   VP8L) and the plan has no `quality` action; otherwise it is lossy at the
+///   §5.13 quality (docs/codecs.md, "WebP output: lossy or lossless").
+/// - The output is tagged as sRGB when the source's colour profile was
+///   honoured (§4.6); sources without one stay untagged.
+pub fn encode_extras(plan: &Plan, probe: &Probe, colour: SourceColour) -> EncodeExtras {
     EncodeExtras {
         webp_lossless: probe.is_lossless_webp() && plan.quality.is_none(),
+        tag_srgb: colour == SourceColour::Srgb,
     }
 }
 
@@ -226,9 +230,15 @@ pub fn check_output(w: u32, h: u32, format: Format, limits: &Limits) -> Result<(
 }
 
 /// Output checks, JPEG flattening onto white (§4.3), encoding.
-fn encode(mut image: Image, plan: &Plan, probe: &Probe, limits: &Limits) -> Result<Output, Error> {
+fn encode(
+    mut image: Image,
+    plan: &Plan,
+    probe: &Probe,
+    colour: SourceColour,
+    limits: &Limits,
+) -> Result<Output, Error> {
     let opts = encode_options(plan, probe);
-    let extras = encode_extras(plan, probe);
+    let extras = encode_extras(plan, probe, colour);
     let first = image
         .frames
         .first()
@@ -595,12 +605,15 @@ mod tests {
             format: Format::Png,
             ..lossless.clone()
         };
-        let x = |p: &str, probe: &Probe| encode_extras(&plan(p), probe).webp_lossless;
-        assert!(x("image/resize,w_5", &lossless));
-        assert!(x("image/format,webp", &lossless));
-        assert!(!x("image/resize,w_5/quality,Q_80", &lossless));
-        assert!(!x("image/quality,q_100", &lossless));
-        assert!(!x("image/resize,w_5", &lossy));
-        assert!(!x("image/format,webp", &png));
+        let x = |p: &str, probe: &Probe| encode_extras(&plan(p), probe, SourceColour::Unspecified);
+        assert!(x("image/resize,w_5", &lossless).webp_lossless);
+        assert!(x("image/format,webp", &lossless).webp_lossless);
+        assert!(!x("image/resize,w_5/quality,Q_80", &lossless).webp_lossless);
+        assert!(!x("image/quality,q_100", &lossless).webp_lossless);
+        assert!(!x("image/resize,w_5", &lossy).webp_lossless);
+        assert!(!x("image/format,webp", &png).webp_lossless);
+        assert!(!x("image/format,webp", &png).tag_srgb);
+        let tagged = encode_extras(&plan("image/format,png"), &png, SourceColour::Srgb);
+        assert!(tagged.tag_srgb);
     }
 }

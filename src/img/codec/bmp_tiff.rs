@@ -1,11 +1,12 @@
 //! BMP and TIFF through the `image` crate (only its `bmp` and `tiff`
-//! features). TIFF reads the first page only.
+//! features). TIFF reads the first page only. Embedded ICC profiles (TIFF
+//! tag 34675, BMP V5 `PROFILE_EMBEDDED`) are converted to sRGB.
 
 use std::io::Cursor;
 
 use image::{DynamicImage, ExtendedColorType, ImageEncoder, ImageFormat, ImageReader};
 
-use super::{Header, Probe};
+use super::{color, Header, Probe};
 use crate::img::frame::{Format, Frame, Image, PixelFormat};
 use crate::img::Error;
 
@@ -56,6 +57,42 @@ fn tiff_pages(bytes: &[u8]) -> u32 {
     pages.max(1)
 }
 
+/// The ICC profile of the first page of a classic TIFF (tag 34675,
+/// `InterColorProfile`, BYTE or UNDEFINED), read from the IFD directly: the
+/// `image` crate caps tag values by the size of the pixel buffer, which
+/// drops the profile of small images.
+fn tiff_icc(bytes: &[u8]) -> Option<&[u8]> {
+    let le = bytes.starts_with(b"II");
+    let r16 = |at| {
+        if le {
+            super::le16(bytes, at)
+        } else {
+            super::be16(bytes, at)
+        }
+    };
+    let r32 = |at| {
+        if le {
+            super::le32(bytes, at)
+        } else {
+            super::be32(bytes, at)
+        }
+    };
+    let ifd = r32(4)? as usize;
+    let n = usize::from(r16(ifd)?);
+    (0..n).find_map(|i| {
+        let e = ifd.checked_add(2 + i * 12)?;
+        if r16(e)? != 34675 || !matches!(r16(e + 2)?, 1 | 7) {
+            return None;
+        }
+        let count = r32(e + 4)? as usize;
+        if count <= 4 {
+            return None; // no profile is that small
+        }
+        let offset = r32(e + 8)? as usize;
+        bytes.get(offset..offset.checked_add(count)?)
+    })
+}
+
 pub(super) fn probe_tiff(bytes: &[u8]) -> Result<Header, Error> {
     let (width, height) = dimensions(bytes, ImageFormat::Tiff)?;
     Ok(Header {
@@ -68,7 +105,26 @@ pub(super) fn probe_tiff(bytes: &[u8]) -> Result<Header, Error> {
     })
 }
 
-pub(super) fn decode(bytes: &[u8], probe: &Probe) -> Result<Image, Error> {
+/// Size of a `BITMAPV5HEADER`.
+const BMP_V5_HEADER: u32 = 124;
+
+/// The embedded ICC profile of a BMP with a `BITMAPV5HEADER`
+/// (`bV5CSType` = `PROFILE_EMBEDDED`, 'MBED'; the profile offset counts from
+/// the start of that header). Linked profiles (a file name) are not read.
+fn bmp_icc(bytes: &[u8]) -> Option<&[u8]> {
+    const INFO: usize = 14;
+    if super::le32(bytes, INFO)? != BMP_V5_HEADER || super::le32(bytes, INFO + 56)? != 0x4D42_4544 {
+        return None;
+    }
+    let offset = super::le32(bytes, INFO + 112)? as usize;
+    let size = super::le32(bytes, INFO + 116)? as usize;
+    let start = INFO.checked_add(offset)?;
+    bytes.get(start..start.checked_add(size)?)
+}
+
+/// Decodes the first page (TIFF) or the bitmap (BMP); the flag is `true`
+/// when an embedded ICC profile was honoured.
+pub(super) fn decode(bytes: &[u8], probe: &Probe) -> Result<(Image, bool), Error> {
     let format = match probe.format {
         Format::Bmp => ImageFormat::Bmp,
         _ => ImageFormat::Tiff,
@@ -84,9 +140,21 @@ pub(super) fn decode(bytes: &[u8], probe: &Probe) -> Result<Image, Error> {
             .saturating_add(1 << 20),
     );
     reader.limits(limits);
+    let icc = match probe.format {
+        Format::Bmp => bmp_icc(bytes),
+        _ => tiff_icc(bytes),
+    };
     let img = reader.decode().map_err(|_| Error::unsupported_format())?;
     let (width, height) = (img.width(), img.height());
-    let (data, format) = if img.color().has_alpha() {
+    // Grey images expand to RGB below; an ICC profile only applies to RGB.
+    let rgb_source = !matches!(
+        img.color(),
+        image::ColorType::L8
+            | image::ColorType::La8
+            | image::ColorType::L16
+            | image::ColorType::La16
+    );
+    let (mut data, format) = if img.color().has_alpha() {
         let rgba = img.into_rgba8().into_raw();
         if super::rgba_has_alpha(&rgba) {
             (rgba, PixelFormat::Rgba8)
@@ -96,7 +164,11 @@ pub(super) fn decode(bytes: &[u8], probe: &Probe) -> Result<Image, Error> {
     } else {
         (into_rgb(img), PixelFormat::Rgb8)
     };
-    Ok(Image {
+    let profiled = match icc {
+        Some(icc) if rgb_source => color::rgb_icc_to_srgb(&mut data, format.channels(), icc),
+        _ => false,
+    };
+    let image = Image {
         frames: vec![Frame {
             width,
             height,
@@ -105,7 +177,8 @@ pub(super) fn decode(bytes: &[u8], probe: &Probe) -> Result<Image, Error> {
             delay_ms: 0,
         }],
         loop_count: 0,
-    })
+    };
+    Ok((image, profiled))
 }
 
 fn into_rgb(img: DynamicImage) -> Vec<u8> {
@@ -115,7 +188,9 @@ fn into_rgb(img: DynamicImage) -> Vec<u8> {
     }
 }
 
-pub(super) fn encode(frame: &Frame, format: Format) -> Result<Vec<u8>, Error> {
+/// Encodes BMP or (uncompressed) TIFF; `icc`, when given, is written as the
+/// TIFF ICC tag (BMP output carries no profile).
+pub(super) fn encode(frame: &Frame, format: Format, icc: Option<&[u8]>) -> Result<Vec<u8>, Error> {
     let color = match frame.format {
         PixelFormat::Rgb8 => ExtendedColorType::Rgb8,
         PixelFormat::Rgba8 => ExtendedColorType::Rgba8,
@@ -128,12 +203,14 @@ pub(super) fn encode(frame: &Frame, format: Format) -> Result<Vec<u8>, Error> {
             frame.height,
             color,
         ),
-        _ => image::codecs::tiff::TiffEncoder::new(Cursor::new(&mut out)).write_image(
-            &frame.data,
-            frame.width,
-            frame.height,
-            color,
-        ),
+        _ => {
+            let mut enc = image::codecs::tiff::TiffEncoder::new(Cursor::new(&mut out));
+            if let Some(icc) = icc.filter(|icc| !icc.is_empty()) {
+                enc.set_icc_profile(icc.to_vec())
+                    .map_err(|_| super::encode_failed(format.name()))?;
+            }
+            enc.write_image(&frame.data, frame.width, frame.height, color)
+        }
     };
     r.map_err(|_| super::encode_failed(format.name()))?;
     Ok(out)

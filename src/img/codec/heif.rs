@@ -78,8 +78,8 @@ pub(super) fn exif(bytes: &[u8]) -> Option<Vec<u8>> {
 
 /// Decodes the primary image, or with `opts.min_size` the smallest thumbnail
 /// that is at least that big and shows the same picture (see
-/// [`pick_thumbnail`]).
-pub(super) fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Image, Error> {
+/// [`pick_thumbnail`]). The flag is `true` when an ICC profile was honoured.
+pub(super) fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<(Image, bool), Error> {
     let ctx = HeifContext::read_from_bytes(bytes).map_err(bad)?;
     let primary = ctx.primary_image_handle().map_err(bad)?;
     if let Some(thumb) = opts
@@ -140,8 +140,9 @@ fn pick_thumbnail(bytes: &[u8], primary: &ImageHandle, min: (u32, u32)) -> Optio
     best.map(|(_, thumb)| thumb)
 }
 
-/// Decodes one image (primary or thumbnail) to 8-bit RGB(A) in sRGB.
-fn decode_handle(handle: &ImageHandle) -> Result<Image, Error> {
+/// Decodes one image (primary or thumbnail) to 8-bit RGB(A) in sRGB; the
+/// flag is `true` when its ICC profile was honoured.
+fn decode_handle(handle: &ImageHandle) -> Result<(Image, bool), Error> {
     let alpha = handle.has_alpha_channel();
     let (chroma, format) = if alpha {
         (RgbChroma::Rgba, PixelFormat::Rgba8)
@@ -165,15 +166,16 @@ fn decode_handle(handle: &ImageHandle) -> Result<Image, Error> {
             .ok_or_else(Error::unsupported_format)?;
         data.extend_from_slice(line);
     }
-    if let Some(icc) = handle.color_profile_raw() {
-        color::rgb_icc_to_srgb(&mut data, format.channels(), &icc.data);
-    }
+    let profiled = match handle.color_profile_raw() {
+        Some(icc) => color::rgb_icc_to_srgb(&mut data, format.channels(), &icc.data),
+        None => false,
+    };
     let (data, format) = if format == PixelFormat::Rgba8 && !super::rgba_has_alpha(&data) {
         (super::rgba_to_rgb(&data), PixelFormat::Rgb8)
     } else {
         (data, format)
     };
-    Ok(Image {
+    let image = Image {
         frames: vec![Frame {
             width: plane.width,
             height: plane.height,
@@ -182,11 +184,14 @@ fn decode_handle(handle: &ImageHandle) -> Result<Image, Error> {
             delay_ms: 0,
         }],
         loop_count: 0,
-    })
+    };
+    Ok((image, profiled))
 }
 
 /// Encodes HEIC (x265) or AVIF (aom) at the encoder's default quality:
-/// `quality` does not apply to these outputs (§5.12, §5.13).
+/// `quality` does not apply to these outputs (§5.12, §5.13). No colour
+/// profile is written (libheif-rs 0.18 cannot set one safely; see
+/// `docs/codecs.md`).
 pub(super) fn encode(frame: &Frame, format: Format) -> Result<Vec<u8>, Error> {
     let fail = |_| super::encode_failed(format.name());
     let mut ctx = HeifContext::new().map_err(fail)?;
@@ -244,7 +249,7 @@ mod tests {
             min_size,
             all_frames: false,
         };
-        let mut image = decode(bytes, &opts).expect("decodes");
+        let (mut image, _) = decode(bytes, &opts).expect("decodes");
         assert_eq!(image.frames.len(), 1);
         image.frames.remove(0)
     }
@@ -459,7 +464,7 @@ mod tests {
                 min_size: Some((150, 90)),
                 all_frames: false,
             };
-            if let Ok(img) = decode(&b, &opts) {
+            if let Ok((img, _)) = decode(&b, &opts) {
                 assert_eq!(size(&img.frames[0]), (480, 300));
             }
         }
@@ -482,7 +487,7 @@ mod tests {
                 let mut bytes = orig.clone();
                 let at = (state >> 16) as usize % meta_end;
                 bytes[at] ^= (state >> 48) as u8 | 1;
-                if let Ok(image) = decode(&bytes, &opts) {
+                if let Ok((image, _)) = decode(&bytes, &opts) {
                     let f = &image.frames[0];
                     assert_eq!(
                         f.data.len(),

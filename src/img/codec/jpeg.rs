@@ -335,11 +335,13 @@ pub(super) fn decompress(
     Ok(pixels)
 }
 
+/// Decodes to RGB; the flag is `true` when an embedded colour profile was
+/// honoured (see [`super::SourceColour`]).
 pub(super) fn decode(
     bytes: &[u8],
     probe: &Probe,
     opts: &super::DecodeOptions,
-) -> Result<Image, Error> {
+) -> Result<(Image, bool), Error> {
     let meta = parse(bytes)?;
     let bad = Error::unsupported_format;
     let mut d = Decompressor::new().map_err(|_| bad())?;
@@ -356,10 +358,13 @@ pub(super) fn decode(
     let out = header.scaled(factor);
     let (w, h) = (out.width, out.height);
     let icc = meta.icc();
+    let mut profiled = false;
     let data = match header.colorspace {
         Colorspace::CMYK | Colorspace::YCCK => {
             let cmyk = decompress(&mut d, bytes, (w, h), TjPixel::CMYK)?;
-            color::cmyk_to_rgb(&cmyk, meta.adobe.is_some(), icc.as_deref())
+            let (rgb, converted) = color::cmyk_to_rgb(&cmyk, meta.adobe.is_some(), icc.as_deref());
+            profiled = converted;
+            rgb
         }
         _ => {
             // At 1/8, 1/4 and 1/2 our own decoder gives libjpeg-turbo's
@@ -375,7 +380,7 @@ pub(super) fn decode(
             };
             if let Some(icc) = icc.as_deref() {
                 if header.colorspace != Colorspace::Gray {
-                    color::rgb_icc_to_srgb(&mut rgb, 3, icc);
+                    profiled = color::rgb_icc_to_srgb(&mut rgb, 3, icc);
                 }
             }
             rgb
@@ -385,7 +390,7 @@ pub(super) fn decode(
         u32::try_from(w).map_err(|_| bad())?,
         u32::try_from(h).map_err(|_| bad())?,
     );
-    Ok(Image {
+    let image = Image {
         frames: vec![Frame {
             width,
             height,
@@ -394,10 +399,53 @@ pub(super) fn decode(
             delay_ms: 0,
         }],
         loop_count: 0,
-    })
+    };
+    Ok((image, profiled))
 }
 
-pub(super) fn encode(frame: &Frame, quality: u8, progressive: bool) -> Result<Vec<u8>, Error> {
+/// Largest ICC profile one APP2 segment holds (65 535 − 2 length bytes − 14
+/// bytes of `ICC_PROFILE\0`, sequence number and count).
+const ICC_CHUNK: usize = 65_519;
+
+/// Inserts `icc` as `ICC_PROFILE` APP2 segments right after the JFIF APP0
+/// segment (or the SOI marker when there is none), as libjpeg writes them.
+fn insert_icc(jpeg: Vec<u8>, icc: &[u8]) -> Vec<u8> {
+    let chunks: Vec<&[u8]> = icc.chunks(ICC_CHUNK).collect();
+    let Ok(count) = u8::try_from(chunks.len()) else {
+        return jpeg; // a profile over 16 MiB is not ours to write
+    };
+    let mut at = 2;
+    if jpeg.get(2..4) == Some(&[0xFF, 0xE0]) {
+        if let Some(len) = super::be16(&jpeg, 4) {
+            at = 4 + usize::from(len);
+        }
+    }
+    if at > jpeg.len() {
+        return jpeg;
+    }
+    let mut out = Vec::with_capacity(jpeg.len() + icc.len() + 18 * chunks.len());
+    out.extend_from_slice(&jpeg[..at]);
+    for (i, chunk) in chunks.iter().enumerate() {
+        // Lengths fit: a chunk is at most ICC_CHUNK bytes.
+        let len = (chunk.len() + 16) as u16;
+        out.extend_from_slice(&[0xFF, 0xE2]);
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(b"ICC_PROFILE\0");
+        out.push(i as u8 + 1);
+        out.push(count);
+        out.extend_from_slice(chunk);
+    }
+    out.extend_from_slice(&jpeg[at..]);
+    out
+}
+
+/// Encodes baseline (or progressive) JPEG; `icc`, when given, is embedded.
+pub(super) fn encode(
+    frame: &Frame,
+    quality: u8,
+    progressive: bool,
+    icc: Option<&[u8]>,
+) -> Result<Vec<u8>, Error> {
     let rgb = super::frame_rgb_on_white(frame);
     let fail = || super::encode_failed("JPEG");
     let mut c = turbojpeg::Compressor::new().map_err(|_| fail())?;
@@ -417,5 +465,9 @@ pub(super) fn encode(frame: &Frame, quality: u8, progressive: bool) -> Result<Ve
         height: frame.height as usize,
         format: TjPixel::RGB,
     };
-    c.compress_to_vec(img).map_err(|_| fail())
+    let jpeg = c.compress_to_vec(img).map_err(|_| fail())?;
+    Ok(match icc {
+        Some(icc) if !icc.is_empty() => insert_icc(jpeg, icc),
+        _ => jpeg,
+    })
 }

@@ -69,12 +69,31 @@ pub struct EncodeOptions {
     pub progressive: bool,
 }
 
+/// What the source said about its colours, as far as the output is concerned
+/// (image-processing.md §4.6: the profile is kept, or the pixels are
+/// converted to sRGB and tagged as such).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SourceColour {
+    /// No colour information, or none that could be used: the pixels are
+    /// taken as sRGB and outputs stay untagged.
+    #[default]
+    Unspecified,
+    /// An embedded colour profile (ICC, or PNG's `sRGB` chunk) was honoured:
+    /// the pixels were converted to sRGB, or were sRGB already. Outputs are
+    /// tagged as sRGB.
+    Srgb,
+}
+
 /// Encoder choices that follow from the source rather than from the
 /// processing string; the default is what [`encode`] does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct EncodeExtras {
     /// WebP output is lossless (VP8L). Ignored by other formats.
     pub webp_lossless: bool,
+    /// Tag the output as sRGB: PNG gets an `sRGB` chunk; JPEG, WebP and TIFF
+    /// embed an sRGB ICC profile. BMP, GIF, HEIC and AVIF stay untagged
+    /// (see `docs/codecs.md`).
+    pub tag_srgb: bool,
 }
 
 /// Largest WebP output side (EC `0040-00000011`).
@@ -224,17 +243,31 @@ fn check_source_limits(format: Format, h: &Header, limits: &Limits) -> Result<()
 /// [`PixelFormat::Rgba8`]. Undecodable or truncated data is `BadRequest`
 /// (EC `0040-00000005`).
 pub fn decode(bytes: &[u8], probe: &Probe, opts: &DecodeOptions) -> Result<Image, Error> {
+    decode_with_colour(bytes, probe, opts).map(|(image, _)| image)
+}
+
+/// [`decode`], also telling whether the source's colour profile was honoured
+/// (see [`SourceColour`]).
+pub fn decode_with_colour(
+    bytes: &[u8],
+    probe: &Probe,
+    opts: &DecodeOptions,
+) -> Result<(Image, SourceColour), Error> {
     guarded(
         || decode_inner(bytes, probe, opts),
         Error::unsupported_format,
     )
 }
 
-fn decode_inner(bytes: &[u8], probe: &Probe, opts: &DecodeOptions) -> Result<Image, Error> {
-    let image = match probe.format {
+fn decode_inner(
+    bytes: &[u8],
+    probe: &Probe,
+    opts: &DecodeOptions,
+) -> Result<(Image, SourceColour), Error> {
+    let (image, profiled) = match probe.format {
         Format::Jpeg => jpeg::decode(bytes, probe, opts)?,
         Format::Png => png::decode(bytes, probe)?,
-        Format::Gif => gif::decode(bytes, probe, opts)?,
+        Format::Gif => (gif::decode(bytes, probe, opts)?, false),
         Format::Webp => webp::decode(bytes, probe, opts)?,
         Format::Bmp | Format::Tiff => bmp_tiff::decode(bytes, probe)?,
         Format::Heic | Format::Avif => heif::decode(bytes, opts)?,
@@ -248,21 +281,27 @@ fn decode_inner(bytes: &[u8], probe: &Probe, opts: &DecodeOptions) -> Result<Ima
     {
         return Err(Error::unsupported_format());
     }
-    Ok(image)
+    let colour = if profiled {
+        SourceColour::Srgb
+    } else {
+        SourceColour::Unspecified
+    };
+    Ok((image, colour))
 }
 
-/// Encodes an image (lossy WebP; see [`encode_with`]).
+/// Encodes an image: lossy WebP, no colour tag (see [`encode_with`]).
 ///
-/// JPEG output flattens alpha onto white; no metadata is written. Animated
-/// GIF and WebP keep every frame, its delay and the loop count; other formats
-/// encode the first frame. Output size limits of §5.12 are checked here.
-/// HEIC and AVIF ignore `opts.quality` (§5.13): they are encoded at libheif's
-/// default quality for each encoder.
+/// JPEG output flattens alpha onto white; no EXIF, XMP or comment is
+/// written. Animated GIF and WebP keep every frame, its delay and the loop
+/// count; other formats encode the first frame. Output size limits of §5.12
+/// are checked here. HEIC and AVIF ignore `opts.quality` (§5.13): they are
+/// encoded at libheif's default quality for each encoder.
 pub fn encode(image: &Image, opts: &EncodeOptions) -> Result<Vec<u8>, Error> {
     encode_with(image, opts, &EncodeExtras::default())
 }
 
-/// [`encode`] with the source-dependent choices of `extras` (lossless WebP).
+/// [`encode`] with the source-dependent choices of `extras`: lossless WebP
+/// and the sRGB tag.
 pub fn encode_with(
     image: &Image,
     opts: &EncodeOptions,
@@ -288,18 +327,23 @@ fn encode_inner(
     })?;
     check_output_limits(opts.format, image)?;
     let quality = opts.quality.clamp(1, 100);
+    let icc = if extras.tag_srgb {
+        Some(color::srgb_icc()).filter(|icc| !icc.is_empty())
+    } else {
+        None
+    };
     match opts.format {
-        Format::Jpeg => jpeg::encode(first, quality, opts.progressive),
-        Format::Png => png::encode(first),
+        Format::Jpeg => jpeg::encode(first, quality, opts.progressive, icc),
+        Format::Png => png::encode(first, extras.tag_srgb),
         Format::Gif => gif::encode(image),
-        Format::Webp => webp::encode(image, quality, extras.webp_lossless),
-        Format::Bmp => bmp_tiff::encode(first, Format::Bmp),
-        Format::Tiff => bmp_tiff::encode(first, Format::Tiff),
+        Format::Webp => webp::encode(image, quality, extras.webp_lossless, icc),
+        Format::Bmp => bmp_tiff::encode(first, Format::Bmp, None),
+        Format::Tiff => bmp_tiff::encode(first, Format::Tiff, icc),
         Format::Heic | Format::Avif => heif::encode(first, opts.format),
     }
 }
 
-/// Encodes an image as lossless WebP (all frames when animated).
+/// Encodes an image as lossless WebP (all frames when animated), untagged.
 pub fn encode_webp_lossless(image: &Image) -> Result<Vec<u8>, Error> {
     let opts = EncodeOptions {
         format: Format::Webp,
@@ -308,6 +352,7 @@ pub fn encode_webp_lossless(image: &Image) -> Result<Vec<u8>, Error> {
     };
     let extras = EncodeExtras {
         webp_lossless: true,
+        tag_srgb: false,
     };
     encode_with(image, &opts, &extras)
 }

@@ -79,7 +79,10 @@ pub(super) fn probe(bytes: &[u8]) -> Result<Header, Error> {
     })
 }
 
-pub(super) fn decode(bytes: &[u8], probe: &Probe) -> Result<Image, Error> {
+/// Decodes the default image; the flag is `true` when the file's colour
+/// information was honoured: an `sRGB` chunk, or an `iCCP` profile that was
+/// converted from (or is sRGB).
+pub(super) fn decode(bytes: &[u8], probe: &Probe) -> Result<(Image, bool), Error> {
     let bad = Error::unsupported_format;
     let mut dec = png::Decoder::new(Cursor::new(bytes));
     dec.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
@@ -106,15 +109,17 @@ pub(super) fn decode(bytes: &[u8], probe: &Probe) -> Result<Image, Error> {
         png::ColorType::GrayscaleAlpha => (color::gray_alpha_to_rgba(&buf), PixelFormat::Rgba8),
         png::ColorType::Indexed => return Err(Error::unsupported_format()),
     };
-    if let (Some(icc), false) = (icc, srgb_chunk) {
-        color::rgb_icc_to_srgb(&mut data, format.channels(), &icc);
-    }
+    let profiled = match (icc, srgb_chunk) {
+        (_, true) => true,
+        (Some(icc), false) => color::rgb_icc_to_srgb(&mut data, format.channels(), &icc),
+        (None, false) => false,
+    };
     let (data, format) = if format == PixelFormat::Rgba8 && !super::rgba_has_alpha(&data) {
         (super::rgba_to_rgb(&data), PixelFormat::Rgb8)
     } else {
         (data, format)
     };
-    Ok(Image {
+    let image = Image {
         frames: vec![Frame {
             width: info.width,
             height: info.height,
@@ -123,10 +128,13 @@ pub(super) fn decode(bytes: &[u8], probe: &Probe) -> Result<Image, Error> {
             delay_ms: 0,
         }],
         loop_count: 0,
-    })
+    };
+    Ok((image, profiled))
 }
 
-pub(super) fn encode(frame: &Frame) -> Result<Vec<u8>, Error> {
+/// Encodes 8-bit RGB(A); with `srgb` the file gets an `sRGB` chunk
+/// (perceptual intent).
+pub(super) fn encode(frame: &Frame, srgb: bool) -> Result<Vec<u8>, Error> {
     let fail = || super::encode_failed("PNG");
     let mut out = Vec::new();
     {
@@ -137,6 +145,9 @@ pub(super) fn encode(frame: &Frame) -> Result<Vec<u8>, Error> {
         });
         enc.set_depth(png::BitDepth::Eight);
         enc.set_compression(png::Compression::Fast);
+        if srgb {
+            enc.set_source_srgb(png::SrgbRenderingIntent::Perceptual);
+        }
         let mut w = enc.write_header().map_err(|_| fail())?;
         w.write_image_data(&frame.data).map_err(|_| fail())?;
         w.finish().map_err(|_| fail())?;

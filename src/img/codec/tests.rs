@@ -261,7 +261,7 @@ fn cmyk_with_profile_is_converted_through_it() {
         width: 600,
         height: 400,
         format: PixelFormat::Rgb8,
-        data: color::cmyk_to_rgb(&cmyk, true, None),
+        data: color::cmyk_to_rgb(&cmyk, true, None).0,
         delay_ms: 0,
     };
     let (a, n, b) = (
@@ -1304,5 +1304,88 @@ fn mutation_fuzz() {
                 }
             }
         }
+    }
+}
+
+/// The `iCCP` profile of a PNG fixture.
+fn png_icc(name: &str) -> Vec<u8> {
+    let bytes = fixture(name);
+    let dec = ::png::Decoder::new(std::io::Cursor::new(&bytes[..]));
+    let reader = dec.read_info().unwrap();
+    reader.info().icc_profile.as_ref().unwrap().to_vec()
+}
+
+#[test]
+fn srgb_profiles_are_recognised_by_their_colorants_and_curves() {
+    use moxcms::{ColorProfile, LocalizableString, ProfileText, ToneReprCurve};
+    let parse = |icc: &[u8]| ColorProfile::new_from_slice(icc).unwrap();
+    // Real sRGB profiles: HP's (4096-entry curves, in alpha-small.png),
+    // GIMP's built-in one (parametric curves, alpha-photo.png), moxcms's
+    // own (what tagged outputs carry).
+    assert!(color::is_srgb(&parse(&png_icc("alpha-small.png"))));
+    assert!(color::is_srgb(&parse(&png_icc("alpha-photo.png"))));
+    assert!(color::is_srgb(&parse(color::srgb_icc())));
+    assert!(
+        color::srgb_icc().len() < 1024,
+        "{}",
+        color::srgb_icc().len()
+    );
+    // Other spaces, whatever their name says.
+    let mut p3 = ColorProfile::new_display_p3();
+    p3.description = Some(ProfileText::Localizable(vec![LocalizableString::new(
+        "en".into(),
+        "US".into(),
+        "sRGB".into(),
+    )]));
+    assert!(!color::is_srgb(&parse(&p3.encode().unwrap())));
+    assert!(!color::is_srgb(&ColorProfile::new_adobe_rgb()));
+    // sRGB primaries with a plain 2.2 gamma are not sRGB either (dark
+    // tones differ by several levels).
+    let mut gamma = ColorProfile::new_srgb();
+    let g22 = ToneReprCurve::Parametric(vec![2.2]);
+    gamma.red_trc = Some(g22.clone());
+    gamma.green_trc = Some(g22.clone());
+    gamma.blue_trc = Some(g22);
+    assert!(!color::is_srgb(&gamma));
+}
+
+#[test]
+fn encoders_tag_only_when_asked() {
+    let img = Image {
+        frames: vec![Frame {
+            width: 16,
+            height: 16,
+            format: PixelFormat::Rgb8,
+            data: [200u8, 60, 40].repeat(256),
+            delay_ms: 0,
+        }],
+        loop_count: 0,
+    };
+    let tagged = EncodeExtras {
+        webp_lossless: false,
+        tag_srgb: true,
+    };
+    for format in [Format::Tiff, Format::Jpeg, Format::Webp] {
+        let plain = encode(&img, &enc(format, 80)).unwrap();
+        let with = encode_with(&img, &enc(format, 80), &tagged).unwrap();
+        let p = probe(&with, &limits()).unwrap();
+        let (a, colour) = decode_with_colour(&with, &p, &DecodeOptions::default()).unwrap();
+        assert_eq!(colour, SourceColour::Srgb, "{format:?}");
+        let p = probe(&plain, &limits()).unwrap();
+        let (b, colour) = decode_with_colour(&plain, &p, &DecodeOptions::default()).unwrap();
+        assert_eq!(colour, SourceColour::Unspecified, "{format:?}");
+        // The tag changes no pixel.
+        let (ma, mb) = (mean_rgb(&a.frames[0]), mean_rgb(&b.frames[0]));
+        for c in 0..3 {
+            assert!((ma[c] - mb[c]).abs() < 1.0, "{format:?}: {ma:?} vs {mb:?}");
+        }
+    }
+    // BMP output carries no profile.
+    let bmp = encode_with(&img, &enc(Format::Bmp, 80), &tagged).unwrap();
+    assert_eq!(bmp, encode(&img, &enc(Format::Bmp, 80)).unwrap());
+    // Neither do HEIC and AVIF (libheif-rs 0.18 cannot set a profile).
+    for format in [Format::Heic, Format::Avif] {
+        let with = encode_with(&img, &enc(format, 80), &tagged).unwrap();
+        assert_eq!(with, encode(&img, &enc(format, 80)).unwrap(), "{format:?}");
     }
 }

@@ -243,24 +243,27 @@ pub(super) fn estimate_quality(vp8: &[u8]) -> Option<u8> {
     Some((quality * 100.0).round().clamp(1.0, 100.0) as u8)
 }
 
+/// Decodes a still or an animation; the flag is `true` when an `ICCP`
+/// profile was honoured.
 pub(super) fn decode(
     bytes: &[u8],
     probe: &Probe,
     opts: &super::DecodeOptions,
-) -> Result<Image, Error> {
+) -> Result<(Image, bool), Error> {
     let meta = parse(bytes)?;
     let mut image = if meta.animated {
         decode_animated(bytes, probe, opts.all_frames)?
     } else {
         decode_still(bytes, probe, opts.min_size)?
     };
+    let mut profiled = false;
     if let Some(icc) = meta.icc {
         for f in &mut image.frames {
             let ch = f.format.channels();
-            color::rgb_icc_to_srgb(&mut f.data, ch, icc);
+            profiled = color::rgb_icc_to_srgb(&mut f.data, ch, icc);
         }
     }
-    Ok(image)
+    Ok((image, profiled))
 }
 
 /// The size to decode a `width × height` still at for shrink-on-load: the
@@ -459,7 +462,22 @@ fn config(quality: u8, lossless: bool) -> Result<sys::WebPConfig, Error> {
     Ok(c)
 }
 
-pub(super) fn encode(image: &Image, quality: u8, lossless: bool) -> Result<Vec<u8>, Error> {
+/// Encodes lossy (at `quality`) or lossless WebP, every frame of an
+/// animation; `icc`, when given, is embedded as an `ICCP` chunk.
+pub(super) fn encode(
+    image: &Image,
+    quality: u8,
+    lossless: bool,
+    icc: Option<&[u8]>,
+) -> Result<Vec<u8>, Error> {
+    let out = encode_untagged(image, quality, lossless)?;
+    match icc {
+        Some(icc) if !icc.is_empty() => set_icc(&out, icc),
+        _ => Ok(out),
+    }
+}
+
+fn encode_untagged(image: &Image, quality: u8, lossless: bool) -> Result<Vec<u8>, Error> {
     let cfg = config(quality, lossless)?;
     if image.frames.len() > 1 {
         // libwebp's animation encoder drops frames identical to the previous
@@ -477,6 +495,46 @@ pub(super) fn encode(image: &Image, quality: u8, lossless: bool) -> Result<Vec<u
         .first()
         .ok_or_else(|| super::encode_failed("WebP"))?;
     encode_still(f, &cfg)
+}
+
+/// Adds an `ICCP` chunk to an encoded WebP (libwebp's muxer writes the
+/// `VP8X` header and its ICC flag).
+#[allow(unsafe_code)]
+fn set_icc(webp: &[u8], icc: &[u8]) -> Result<Vec<u8>, Error> {
+    let fail = || super::encode_failed("WebP");
+    let input = sys::WebPData {
+        bytes: webp.as_ptr(),
+        size: webp.len(),
+    };
+    let profile = sys::WebPData {
+        bytes: icc.as_ptr(),
+        size: icc.len(),
+    };
+    // SAFETY: both WebPData point into live slices that outlive the calls
+    // and are copied by the muxer (copy_data = 1); the four-byte chunk id is
+    // NUL-terminated; the assembled WebPData is copied out and released with
+    // WebPDataClear; the muxer is deleted by its guard.
+    unsafe {
+        let mux = sys::WebPMuxCreateInternal(&input, 1, sys::WEBP_MUX_ABI_VERSION as i32);
+        if mux.is_null() {
+            return Err(fail());
+        }
+        let mux = Mux(mux);
+        if sys::WebPMuxSetChunk(mux.0, c"ICCP".as_ptr(), &profile, 1)
+            != sys::WebPMuxError::WEBP_MUX_OK
+        {
+            return Err(fail());
+        }
+        let mut data = sys::WebPData::default();
+        if sys::WebPMuxAssemble(mux.0, &mut data) != sys::WebPMuxError::WEBP_MUX_OK
+            || data.bytes.is_null()
+        {
+            return Err(fail());
+        }
+        let out = std::slice::from_raw_parts(data.bytes, data.size).to_vec();
+        sys::WebPDataClear(&mut data);
+        Ok(out)
+    }
 }
 
 fn encode_still(f: &Frame, cfg: &sys::WebPConfig) -> Result<Vec<u8>, Error> {
