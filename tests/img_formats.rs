@@ -227,6 +227,27 @@ fn png_info_never_reports_exif() {
     );
 }
 
+/// Documented deviation: libheif applies `irot`/`imir` while decoding, so
+/// a rotated HEIC shows its displayed picture to `info` and to the
+/// pipeline, with or without `auto-orient,0`. (`thumb-rot-primary.heic`
+/// has `irot` 3; libheif shows it as 300×480.)
+#[test]
+fn heic_orientation_is_applied_by_libheif() {
+    let source = fixture("thumb-rot-primary.heic");
+    let m = info(&source);
+    assert_eq!(
+        (member(&m, "ImageWidth"), member(&m, "ImageHeight")),
+        ("300", "480")
+    );
+    let upright = decode_all(&ok(&source, "image/format,png").bytes);
+    let kept = decode_all(&ok(&source, "image/auto-orient,0/format,png").bytes);
+    assert_eq!(
+        (upright.frames[0].width, upright.frames[0].height),
+        (300, 480)
+    );
+    assert_eq!(upright, kept);
+}
+
 // --- WebP output: lossy or lossless -------------------------------------------
 
 fn has_lossy(chunks: &[String]) -> bool {
@@ -645,4 +666,90 @@ fn an_srgb_profile_is_kept_as_an_srgb_tag() {
     assert!(png_chunks(&png.bytes).iter().any(|c| c == "sRGB"));
     let jpg = ok(&source, "image/crop,w_50,h_50/format,jpg");
     assert_srgb_profile(&jpeg_icc(&jpg.bytes).expect("ICC"), "JPEG");
+}
+
+// --- per-format source limits (§4.8) ---------------------------------------------
+
+fn ec(source: &[u8]) -> Option<&'static str> {
+    codec::probe(source, &Limits::default())
+        .err()
+        .and_then(|e| e.ec)
+}
+
+/// An uncompressed 8-bit grey TIFF header claiming `w × h` (no pixel data).
+fn tiff_header(w: u32, h: u32) -> Vec<u8> {
+    let long = |v: u32| v.to_le_bytes().to_vec();
+    let short = |v: u16| v.to_le_bytes().to_vec();
+    tiff(&[
+        (256, 4, 1, long(w)),
+        (257, 4, 1, long(h)),
+        (258, 3, 1, short(8)),
+        (259, 3, 1, short(1)),
+        (262, 3, 1, short(1)),
+        (273, 4, 1, long(8)),
+        (277, 3, 1, short(1)),
+        (278, 4, 1, long(h)),
+        (279, 4, 1, long(w.saturating_mul(h))),
+    ])
+}
+
+/// A 24-bit BMP header claiming `w × h` (no pixel data).
+fn bmp_header(w: u32, h: u32) -> Vec<u8> {
+    let mut b = b"BM".to_vec();
+    b.extend_from_slice(&54u32.to_le_bytes());
+    b.extend_from_slice(&[0; 4]);
+    b.extend_from_slice(&54u32.to_le_bytes());
+    b.extend_from_slice(&40u32.to_le_bytes());
+    b.extend_from_slice(&w.to_le_bytes());
+    b.extend_from_slice(&h.to_le_bytes());
+    b.extend_from_slice(&1u16.to_le_bytes());
+    b.extend_from_slice(&24u16.to_le_bytes());
+    b.extend_from_slice(&[0; 24]);
+    b
+}
+
+/// `thumb.avif` with every `ispe` box set to `w × h`.
+fn avif_claiming(w: u32, h: u32) -> Vec<u8> {
+    let mut b = fixture("thumb.avif");
+    let at: Vec<usize> = b
+        .windows(4)
+        .enumerate()
+        .filter(|(_, x)| *x == b"ispe")
+        .map(|(i, _)| i)
+        .collect();
+    assert!(!at.is_empty());
+    for i in at {
+        b[i + 8..i + 12].copy_from_slice(&w.to_be_bytes());
+        b[i + 12..i + 16].copy_from_slice(&h.to_be_bytes());
+    }
+    b
+}
+
+#[test]
+fn tiff_sources_over_16384_px_are_refused() {
+    assert_eq!(ec(&tiff_header(16_385, 8)), Some("0040-00000018"));
+    assert_eq!(ec(&tiff_header(8, 16_385)), Some("0040-00000018"));
+    let p = codec::probe(&tiff_header(16_384, 8), &Limits::default()).unwrap();
+    assert_eq!((p.format, p.width, p.height), (Format::Tiff, 16_384, 8));
+    // Through the pipeline the same error comes back.
+    let e = run(&tiff_header(16_385, 8), "image/resize,w_10").unwrap_err();
+    assert_eq!(e.ec, Some("0040-00000018"));
+}
+
+#[test]
+fn bmp_sources_over_30000_px_are_refused() {
+    assert_eq!(ec(&bmp_header(30_001, 2)), Some("0040-00000017"));
+    assert_eq!(ec(&bmp_header(2, 30_001)), Some("0040-00000017"));
+    let p = codec::probe(&bmp_header(30_000, 2), &Limits::default()).unwrap();
+    assert_eq!((p.format, p.width, p.height), (Format::Bmp, 30_000, 2));
+}
+
+#[test]
+fn avif_sources_over_10000_px_are_refused() {
+    let p = codec::probe(&avif_claiming(480, 300), &Limits::default()).unwrap();
+    assert_eq!((p.format, p.width, p.height), (Format::Avif, 480, 300));
+    assert_eq!(ec(&avif_claiming(10_001, 300)), Some("0040-00000014"));
+    assert_eq!(ec(&avif_claiming(300, 10_001)), Some("0040-00000014"));
+    let p = codec::probe(&avif_claiming(10_000, 300), &Limits::default()).unwrap();
+    assert_eq!((p.width, p.height), (10_000, 300));
 }

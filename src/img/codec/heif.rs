@@ -3,7 +3,9 @@
 //!
 //! libheif applies the container's rotation and mirror properties (`irot`,
 //! `imir`) while decoding, so the decoded pixels are already upright and the
-//! reported orientation is always 1.
+//! reported orientation is always 1: `auto-orient,0` cannot keep the stored
+//! orientation of a HEIC/AVIF, and `info` reports the displayed size (a
+//! documented deviation, see `docs/codecs.md`).
 //!
 //! Shrink-on-load: when the pipeline allows a smaller image, a thumbnail item
 //! that shows the same picture as the primary (checked by
