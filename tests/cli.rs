@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -696,4 +696,67 @@ fn bad_images_through_process() {
         assert_eq!(code_and_ec(&out.stderr), expected, "{name}");
         assert!(!out_file.exists(), "{name}: nothing written");
     }
+}
+
+/// Peak memory allowed to `ossimg process` on the decompression bomb.
+const BOMB_RSS_LIMIT_KIB: i64 = 512 * 1024;
+
+/// The 50 000 × 50 000 PNG bomb through the real binary: the OSS error, and
+/// a peak resident set far below what decoding it would take (7.5 GB of
+/// RGB). The child's own peak comes from wait4(2), which reports the
+/// resource usage of exactly that process when it is reaped, so nothing
+/// else running in the test process can blur it.
+#[test]
+// The child is reaped by wait4 below, not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
+fn decompression_bomb_fails_fast_in_little_memory() {
+    let bomb = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/images/bomb-50000x50000.png"
+    );
+    let mut child = Command::new(BIN)
+        .args(["process", bomb, "image/resize,w_100/format,jpg"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let out = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        stdout.read_to_end(&mut buf).map(|_| buf)
+    });
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("read stderr");
+    let out = out.join().expect("reader thread").expect("read stdout");
+    let pid = libc::pid_t::try_from(child.id()).expect("pid");
+    let mut status: libc::c_int = 0;
+    // SAFETY: `rusage` is plain data that wait4 fills in; `pid` is our own
+    // child, not yet reaped (std's `Child` is never waited on here).
+    #[allow(unsafe_code)]
+    let (reaped, usage) = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        let reaped = libc::wait4(pid, &mut status, 0, &mut usage);
+        (reaped, usage)
+    };
+    assert_eq!(reaped, pid, "wait4: {}", std::io::Error::last_os_error());
+    assert!(libc::WIFEXITED(status), "status {status:#x}");
+    assert_eq!(libc::WEXITSTATUS(status), 1, "{err}");
+    assert!(
+        err.contains("MemLimitExceeded (0040-00000009)"),
+        "stderr: {err}"
+    );
+    assert!(out.is_empty());
+    // ru_maxrss is in KiB on Linux.
+    let peak_kib = usage.ru_maxrss;
+    assert!(peak_kib > 0);
+    assert!(
+        peak_kib < BOMB_RSS_LIMIT_KIB,
+        "peak RSS {peak_kib} KiB (limit {BOMB_RSS_LIMIT_KIB} KiB)"
+    );
+    eprintln!("bomb: peak RSS {peak_kib} KiB");
 }
