@@ -3,7 +3,8 @@
 //!
 //! - [`parse`] validates one action's arguments (no bytes are read);
 //! - [`apply`] fetches and preprocesses a watermark object, renders text,
-//!   builds the block and composites it onto the image.
+//!   builds the block and composites it onto the image;
+//! - [`block_size`] tells the size of that block without drawing it.
 //!
 //! Submodules: [`fonts`] (OSS font names → installed fonts), `text`
 //! (layout and rasterisation), `mark` (watermark objects and their nested
@@ -319,15 +320,39 @@ pub fn apply(
             "watermark: image without frames",
         ));
     };
-    let base = (first.width, first.height);
+    let block = build_block(params, (first.width, first.height), resources, limits)?;
+    place::stamp(image, &block, params)
+}
+
+/// The size `(w, h)` of the block that [`apply`] places (or tiles) on an
+/// image of `base` size: the text's box (grown by its shadow, then the
+/// bounding box of its rotation), the preprocessed watermark object, or both
+/// side by side. Fetches and preprocesses the object as `apply` does.
+pub fn block_size(
+    params: &Params,
+    base: (u32, u32),
+    resources: &dyn Resources,
+    limits: &Limits,
+) -> Result<(u32, u32), Error> {
+    let block = build_block(params, base, resources, limits)?;
+    Ok((block.w, block.h))
+}
+
+/// Loads and preprocesses the image part, lays out the text part and
+/// combines them into the block.
+fn build_block(
+    params: &Params,
+    base: (u32, u32),
+    resources: &dyn Resources,
+    limits: &Limits,
+) -> Result<place::Block, Error> {
     let image_part = params
         .image
         .as_ref()
         .map(|m| mark::load(m, base, resources, limits))
         .transpose()?;
     let text_part = params.text.as_ref().map(text::layout).transpose()?;
-    let block = place::Block::new(image_part, text_part, params);
-    place::stamp(image, &block, params)
+    Ok(place::Block::new(image_part, text_part, params))
 }
 
 impl fmt::Display for Params {

@@ -978,3 +978,30 @@ fn one_pixel_tiles_cost_one_pass() {
     let black = f.data.chunks(3).filter(|v| *v == [0, 0, 0]).count();
     assert_eq!(black, 500_000);
 }
+
+/// `block_size` is the size of the block `apply` places: the text box, the
+/// preprocessed object, or both side by side.
+#[test]
+fn block_size_matches_the_drawn_block() {
+    let res = bucket();
+    let size = |args: &str| block_size(&p(args).unwrap(), (400, 267), &res, &Limits::default());
+    let text = "text_SGVsbG8gV29ybGQ";
+    assert_eq!(size(text).unwrap(), text_block(text));
+    assert_eq!(size("image_bG9nby5wbmc").unwrap(), (120, 40));
+    // P_20 of 400×267: the box 80×53, the logo 80×27.
+    assert_eq!(
+        size("image_bG9nby5wbmc_eC1vc3MtcHJvY2Vzcz1pbWFnZS9yZXNpemUsUF8yMA").unwrap(),
+        (80, 27)
+    );
+    let (tw, th) = text_block(text);
+    assert_eq!(
+        size(&format!("image_bG9nby5wbmc,{text},interval_7")).unwrap(),
+        (120 + 7 + tw, th.max(40))
+    );
+    // What apply draws at g_nw, x_0, y_0 on white stays inside that block.
+    let mut img = solid(400, 267, WHITE);
+    run(&mut img, "image_bG9nby5wbmc,g_nw,x_0,y_0", &res).unwrap();
+    assert_eq!(changed(&img.frames[0], &WHITE), Some((0, 0, 120, 40)));
+    let e = size("image_bm9uZXhpc3QucG5n").unwrap_err();
+    assert_eq!(e.ec, Some(EC_OBJECT_MISSING));
+}
