@@ -1,5 +1,6 @@
-//! The worked examples of image-processing.md §10 (watermarks excepted), end
-//! to end through `img::process` on synthetic JPEG, PNG and GIF sources.
+//! The worked examples of image-processing.md §10 (watermarks excepted: they
+//! are in `tests/img_watermark_examples.rs`), end to end through
+//! `img::process` on synthetic JPEG, PNG and GIF sources.
 
 use std::sync::OnceLock;
 
