@@ -442,6 +442,70 @@ mod tests {
         }
     }
 
+    /// A character the requested face lacks is drawn with the first face of
+    /// the fallback chain that has it: Hangul is not in the GB faces of
+    /// KaiTi and FangSong (AR PL, GB 2312) nor in Droid Sans Fallback, so it
+    /// comes from Noto Serif CJK SC for the serif faces and from Noto Sans
+    /// CJK SC for Droid; the face's own characters stay with it.
+    #[test]
+    fn missing_glyph_comes_from_the_first_fallback_that_has_it() {
+        let serif = load(&NOTO_SERIF_SC).expect("fonts-noto-cjk installed");
+        let sans = load(&NOTO_SANS_SC).expect("fonts-noto-cjk installed");
+        for (name, own, fallback) in [
+            (FontName::FangzhengKaiti, &AR_PL_KAITI, &serif),
+            (FontName::FangzhengFangsong, &AR_PL_SUNGTI, &serif),
+            (FontName::DroidSansFallback, &DROID_FALLBACK, &sans),
+        ] {
+            let face = load(own).expect("installed");
+            assert_eq!(face.glyph_id('한').0, 0, "{}: has Hangul", name.name());
+            assert_ne!(face.glyph_id('水').0, 0, "{}: lacks 水", name.name());
+            let chain = chain(name).expect("installed");
+            let (i, id) = chain.glyph('한');
+            assert!(i > 0, "{}: Hangul from the requested face", name.name());
+            // The face that drew it is the expected fallback: same glyph,
+            // same glyph count, same outline box.
+            let used = &chain.faces[i];
+            assert_eq!(id, fallback.glyph_id('한'), "{}", name.name());
+            assert_eq!(
+                used.glyph_count(),
+                fallback.glyph_count(),
+                "{}",
+                name.name()
+            );
+            assert_eq!(
+                used.glyph_bounds(&id.with_scale(40.0)),
+                fallback.glyph_bounds(&id.with_scale(40.0)),
+                "{}",
+                name.name()
+            );
+            assert_eq!(
+                chain.glyph('水'),
+                (0, face.glyph_id('水')),
+                "{}",
+                name.name()
+            );
+        }
+    }
+
+    /// A character that no face of any chain has (U+E000, the first code
+    /// point of the Private Use Area) maps to the requested face's
+    /// `.notdef` glyph (glyph 0).
+    #[test]
+    fn character_no_face_has_is_the_requested_faces_notdef() {
+        for f in FontName::ALL {
+            let chain = chain(f).expect("installed");
+            for face in &chain.faces {
+                assert_eq!(face.glyph_id('\u{E000}').0, 0, "{}", f.name());
+            }
+            assert_eq!(
+                chain.glyph('\u{E000}'),
+                (0, ab_glyph::GlyphId(0)),
+                "{}",
+                f.name()
+            );
+        }
+    }
+
     #[test]
     fn missing_font_names_its_package() {
         let mut index = HashMap::new();

@@ -979,6 +979,43 @@ fn one_pixel_tiles_cost_one_pass() {
     assert_eq!(black, 500_000);
 }
 
+// ------------------------------------------------- characters no face has
+
+/// A character that no face of the chain has (U+E000, Private Use Area) is
+/// drawn as the requested face's `.notdef` glyph, advancing by its width;
+/// the request does not fail and the characters around it are drawn. The
+/// WenQuanYi, Noto and Droid faces draw `.notdef` as a box; the AR PL faces
+/// (KaiTi, FangSong) have an empty one, which leaves a gap.
+#[test]
+fn character_no_face_has_is_drawn_as_notdef() {
+    for f in FontName::ALL {
+        let font = b64(f.name());
+        let args = |text: &str| format!("text_{},type_{font},size_40,g_nw,x_0,y_0", b64(text));
+        // The block grows by the .notdef advance (at least a third of the em).
+        let (with, _) = text_block(&args("A\u{E000}B"));
+        let (without, _) = text_block(&args("AB"));
+        assert!(with >= without + 13, "{}: {without} → {with}", f.name());
+        // A and B are still drawn on both sides of it.
+        let mut img = solid(200, 80, WHITE);
+        run(&mut img, &args("A\u{E000}B"), &Objects::default()).unwrap();
+        let (a, _, c, _) = changed(&img.frames[0], &WHITE).expect("A and B drawn");
+        assert!(c - a + 6 >= with, "{}: ink {a}..{c} in {with}", f.name());
+        // The .notdef alone: a box, or nothing.
+        let mut img = solid(200, 80, WHITE);
+        run(&mut img, &args("\u{E000}"), &Objects::default()).unwrap();
+        let ink = changed(&img.frames[0], &WHITE);
+        match f {
+            FontName::FangzhengKaiti | FontName::FangzhengFangsong => {
+                assert_eq!(ink, None, "{}: blank .notdef", f.name());
+            }
+            _ => {
+                let (a, b, c, d) = ink.unwrap_or_else(|| panic!("{}: no box", f.name()));
+                assert!(c - a >= 10 && d - b >= 20, "{}: box {ink:?}", f.name());
+            }
+        }
+    }
+}
+
 /// `block_size` is the size of the block `apply` places: the text box, the
 /// preprocessed object, or both side by side.
 #[test]
