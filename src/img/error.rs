@@ -16,6 +16,12 @@ pub enum ErrorCode {
     MemLimitExceeded,
     /// 400 `WatermarkError`.
     WatermarkError,
+    /// 400 `InvalidObjectName` (a `sys/saveas` target key that does not
+    /// decode or is not a valid key).
+    InvalidObjectName,
+    /// 400 `InvalidBucketName` (a `sys/saveas` target bucket that does not
+    /// decode or is not a valid bucket name).
+    InvalidBucketName,
     /// 404 `NoSuchStyle`.
     NoSuchStyle,
     /// 404 `NoSuchKey` (watermark or source object missing on the processing path).
@@ -36,6 +42,8 @@ impl ErrorCode {
             ErrorCode::ImageTooLarge => "ImageTooLarge",
             ErrorCode::MemLimitExceeded => "MemLimitExceeded",
             ErrorCode::WatermarkError => "WatermarkError",
+            ErrorCode::InvalidObjectName => "InvalidObjectName",
+            ErrorCode::InvalidBucketName => "InvalidBucketName",
             ErrorCode::NoSuchStyle => "NoSuchStyle",
             ErrorCode::NoSuchKey => "NoSuchKey",
             ErrorCode::NotImplemented => "NotImplemented",

@@ -91,6 +91,8 @@ impl From<img::Error> for ApiError {
             I::ImageTooLarge => C::ImageTooLarge,
             I::MemLimitExceeded => C::MemLimitExceeded,
             I::WatermarkError => C::WatermarkError,
+            I::InvalidObjectName => C::InvalidObjectName,
+            I::InvalidBucketName => C::InvalidBucketName,
             I::NoSuchStyle => C::NoSuchStyle,
             I::NoSuchKey => C::NoSuchKey,
             I::NotImplemented => C::NotImplemented,

@@ -37,19 +37,31 @@ pub fn decode_base64(value: &str) -> Option<String> {
 }
 
 /// Parses the text after `sys/saveas,` (split on `,` only; keys `o`, `b`).
+///
+/// Errors (§7.1): no `o` → `MissingArgument`; an `o` that is empty, does not
+/// decode or is not UTF-8 → `InvalidObjectName`; the same for `b` →
+/// `InvalidBucketName`. Whether a decoded name is a valid key or bucket name
+/// is checked by the caller, which knows the storage rules.
 pub fn parse_saveas(args: &str) -> Result<SaveAs, Error> {
     let mut object = None;
     let mut bucket = None;
     for arg in args.split(',').filter(|a| !a.is_empty()) {
         let (key, value) = arg.split_once('_').unwrap_or((arg, ""));
-        let slot = match key {
-            "o" => &mut object,
-            "b" => &mut bucket,
+        let (slot, code, what) = match key {
+            "o" => (&mut object, ErrorCode::InvalidObjectName, "object"),
+            "b" => (&mut bucket, ErrorCode::InvalidBucketName, "bucket"),
             _ => continue,
         };
-        let decoded = decode_base64(value)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| Error::invalid_param(None, key, value))?;
+        let decoded =
+            decode_base64(value)
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| {
+                    Error::new(
+                code,
+                None,
+                format!("The sys/saveas {what} name {key}_{value} is not valid Base64 of a name."),
+            )
+                })?;
         *slot = Some(decoded);
     }
     let object = object.ok_or_else(|| {
@@ -86,17 +98,24 @@ mod tests {
             parse_saveas("b_dGVzdA").unwrap_err().code,
             ErrorCode::MissingArgument
         );
+        for bad in ["o_!!!", "o_", "o", "o_/w", "o_/w==="] {
+            assert_eq!(
+                parse_saveas(bad).unwrap_err().code,
+                ErrorCode::InvalidObjectName,
+                "{bad}"
+            );
+        }
+        // Base64 of the bytes FF FE: not UTF-8.
         assert_eq!(
-            parse_saveas("o_!!!").unwrap_err().code,
-            ErrorCode::InvalidArgument
+            parse_saveas("o___4").unwrap_err().code,
+            ErrorCode::InvalidObjectName
         );
-        assert_eq!(
-            parse_saveas("o_").unwrap_err().code,
-            ErrorCode::InvalidArgument
-        );
-        assert_eq!(
-            parse_saveas("o_/w").unwrap_err().code,
-            ErrorCode::InvalidArgument
-        );
+        for bad in ["o_YQ,b_!!", "o_YQ,b_", "b_%%,o_YQ"] {
+            assert_eq!(
+                parse_saveas(bad).unwrap_err().code,
+                ErrorCode::InvalidBucketName,
+                "{bad}"
+            );
+        }
     }
 }
