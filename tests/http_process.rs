@@ -351,35 +351,73 @@ async fn styles_in_get_and_saveas() {
     assert_eq!(r.code().as_deref(), Some("NoSuchStyle"));
 }
 
+/// `GET /<key><d><style>` for each delimiter the OSS console offers
+/// (image-processing.md §1.3): split at the last delimiter, only an existing
+/// style counts, otherwise the whole path is an ordinary key.
 #[tokio::test]
 async fn style_delimiter_urls() {
-    let app = TestApp::with(|c| {
-        c.style_delimiters.insert("delim".into(), "!".into());
-    });
-    app.signed("PUT", "/delim/", &[], Vec::new()).await;
-    app.signed("PUT", "/delim/cat.jpg", &[], JPEG.to_vec())
+    for d in ["!", "-", "_", "/"] {
+        let app = TestApp::with(|c| {
+            c.style_delimiters.insert("delim".into(), d.into());
+        });
+        app.signed("PUT", "/delim/", &[], Vec::new()).await;
+        // The source key itself contains the delimiter.
+        let source = format!("dir{d}cat.jpg");
+        let r = app
+            .signed("PUT", &format!("/delim/{source}"), &[], JPEG.to_vec())
+            .await;
+        assert_eq!(r.status, 200, "{d}: {}", r.text());
+        app.signed("PUT", &format!("/delim/a{d}b.txt"), &[], b"plain".to_vec())
+            .await;
+        let r = app
+            .signed(
+                "PUT",
+                "/delim/?style&styleName=small",
+                &[],
+                "<Style><Content>image/resize,w_32</Content></Style>",
+            )
+            .await;
+        assert_eq!(r.status, 200);
+        let r = app
+            .signed("GET", &format!("/delim/{source}{d}small"), &[], Vec::new())
+            .await;
+        assert_eq!(r.status, 200, "{d}: {}", r.text());
+        assert_eq!(r.header("content-type"), Some("image/jpeg"), "{d}");
+        assert_eq!(dims(&r.body), (32, 24), "{d}");
+        // The source itself is still an ordinary object.
+        let r = app
+            .signed("GET", &format!("/delim/{source}"), &[], Vec::new())
+            .await;
+        assert_eq!(r.body, JPEG, "{d}");
+        // Not a style: an ordinary key.
+        let r = app
+            .signed("GET", &format!("/delim/a{d}b.txt"), &[], Vec::new())
+            .await;
+        assert_eq!(r.body, b"plain", "{d}");
+        let r = app
+            .signed(
+                "GET",
+                &format!("/delim/{source}{d}nostyle"),
+                &[],
+                Vec::new(),
+            )
+            .await;
+        assert_eq!(r.code().as_deref(), Some("NoSuchKey"), "{d}");
+    }
+    // A bucket without a delimiter treats the same path as a key.
+    let app = TestApp::new();
+    app.signed("PUT", "/plain/", &[], Vec::new()).await;
+    app.signed("PUT", "/plain/cat.jpg", &[], JPEG.to_vec())
         .await;
-    app.signed("PUT", "/delim/a!b.txt", &[], b"plain".to_vec())
-        .await;
+    app.signed(
+        "PUT",
+        "/plain/?style&styleName=small",
+        &[],
+        "<Style><Content>image/resize,w_32</Content></Style>",
+    )
+    .await;
     let r = app
-        .signed(
-            "PUT",
-            "/delim/?style&styleName=small",
-            &[],
-            "<Style><Content>image/resize,w_32</Content></Style>",
-        )
-        .await;
-    assert_eq!(r.status, 200);
-    let r = app
-        .signed("GET", "/delim/cat.jpg!small", &[], Vec::new())
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(dims(&r.body), (32, 24));
-    // Not a style: an ordinary key.
-    let r = app.signed("GET", "/delim/a!b.txt", &[], Vec::new()).await;
-    assert_eq!(r.body, b"plain");
-    let r = app
-        .signed("GET", "/delim/cat.jpg!nostyle", &[], Vec::new())
+        .signed("GET", "/plain/cat.jpg!small", &[], Vec::new())
         .await;
     assert_eq!(r.code().as_deref(), Some("NoSuchKey"));
 }
@@ -762,4 +800,393 @@ async fn a_bad_string_is_refused_before_the_source_and_its_conditions() {
         .await;
     assert_eq!(r.status, 404);
     assert_eq!(r.header("x-oss-ec"), Some("0040-00000024"));
+}
+
+/// Asserts an OSS error reply: status, `<Code>`, and the EC both in the
+/// `x-oss-ec` header and in the `<EC>` element (or neither when `ec` is `None`).
+fn assert_error(r: &common::TestResponse, status: u16, code: &str, ec: Option<&str>, what: &str) {
+    assert_eq!(r.status, status, "{what}: {}", r.text());
+    assert_eq!(r.code().as_deref(), Some(code), "{what}: {}", r.text());
+    assert_eq!(r.header("x-oss-ec"), ec, "{what}");
+    assert_eq!(element(&r.text(), "EC").as_deref(), ec, "{what}");
+}
+
+/// `POST /<bucket>/<key>?x-oss-process` with a raw `x-oss-process=` body.
+async fn post_process(app: &TestApp, path: &str, process: &str) -> common::TestResponse {
+    app.signed(
+        "POST",
+        &format!("{path}?x-oss-process"),
+        &[],
+        format!("x-oss-process={process}"),
+    )
+    .await
+}
+
+/// Bad watermark input through HTTP (image-processing.md §5.15, §8.2): the
+/// documented status, code and EC for a GET, and the same for a saveas
+/// POST, which then writes nothing.
+#[tokio::test]
+async fn bad_watermarks_give_their_errors_and_write_nothing() {
+    let (app, _) = app_with_photo().await;
+    let r = app
+        .signed("PUT", "/imgs/wm/notes.png", &[], b"not an image".to_vec())
+        .await;
+    assert_eq!(r.status, 200);
+    let gif = include_bytes!("../fixtures/images/static.gif").to_vec();
+    assert_eq!(
+        app.signed("PUT", "/imgs/wm/logo.gif", &[], gif)
+            .await
+            .status,
+        200
+    );
+    let hi = b64("Hi");
+    let cases = [
+        // `image_` that is not Base64.
+        (
+            "image/watermark,image_!!!".to_string(),
+            "InvalidArgument",
+            Some("0040-00000265"),
+        ),
+        // `text_` that is not Base64 (docs/watermark.md: EC of the text parameter).
+        (
+            "image/watermark,text_!!!".to_string(),
+            "InvalidArgument",
+            Some("0040-00000258"),
+        ),
+        // A watermark object that does not exist.
+        (
+            format!("image/watermark,image_{}", b64("wm/nonexist.png")),
+            "WatermarkError",
+            Some("0040-00000025"),
+        ),
+        // One that is not an image, and one in a refused format.
+        (
+            format!("image/watermark,image_{}", b64("wm/notes.png")),
+            "WatermarkError",
+            Some("0040-00000027"),
+        ),
+        (
+            format!("image/watermark,image_{}", b64("wm/logo.gif")),
+            "WatermarkError",
+            Some("0040-00000027"),
+        ),
+        // An unknown font.
+        (
+            format!("image/watermark,text_{hi},type_{}", b64("arial")),
+            "InvalidArgument",
+            Some("0040-00000251"),
+        ),
+    ];
+    for (i, (process, code, ec)) in cases.iter().enumerate() {
+        let r = app
+            .signed(
+                "GET",
+                &format!("/imgs/cat.jpg?x-oss-process={process}"),
+                &[],
+                Vec::new(),
+            )
+            .await;
+        assert_error(&r, 400, code, *ec, &format!("GET {process}"));
+        let target = format!("bad/{i}.jpg");
+        let r = post_process(
+            &app,
+            "/imgs/cat.jpg",
+            &format!("{process}|sys/saveas,o_{}", b64(&target)),
+        )
+        .await;
+        assert_error(&r, 400, code, *ec, &format!("saveas {process}"));
+        let h = app
+            .signed("HEAD", &format!("/imgs/{target}"), &[], Vec::new())
+            .await;
+        assert_eq!(h.status, 404, "{process}: the failed saveas wrote {target}");
+    }
+
+    // A saveas target the caller may not write: 403 AccessDenied, no EC,
+    // checked before any processing, nothing written.
+    app.signed(
+        "PUT",
+        "/imgs/cat.jpg?acl",
+        &[("x-oss-object-acl", "public-read")],
+        Vec::new(),
+    )
+    .await;
+    for process in [
+        "image/resize,w_50".to_string(),
+        format!("image/watermark,image_{}", b64("wm/nonexist.png")),
+    ] {
+        let body = format!("x-oss-process={process}|sys/saveas,o_{}", b64("anon.jpg"));
+        let r = app
+            .anonymous("POST", "/imgs/cat.jpg?x-oss-process", &[], body)
+            .await;
+        assert_error(
+            &r,
+            403,
+            "AccessDenied",
+            None,
+            &format!("anonymous {process}"),
+        );
+        let h = app.signed("HEAD", "/imgs/anon.jpg", &[], Vec::new()).await;
+        assert_eq!(h.status, 404, "nothing written");
+    }
+    // The source is untouched by all of it.
+    let g = app.signed("GET", "/imgs/cat.jpg", &[], Vec::new()).await;
+    assert_eq!(g.body, JPEG);
+}
+
+/// image-processing.md §7.2: a saveas whose processing fails leaves the
+/// object already at the target key byte-identical, ETag included.
+#[tokio::test]
+async fn a_failed_saveas_leaves_the_previous_target_intact() {
+    let (app, _) = app_with_photo().await;
+    app.signed("PUT", "/imgs/text.jpg", &[], b"plain text".to_vec())
+        .await;
+    let old = b"the previous object at the target".to_vec();
+    let put = app
+        .signed(
+            "PUT",
+            "/imgs/out/keep.jpg",
+            &[("content-type", "text/plain")],
+            old.clone(),
+        )
+        .await;
+    assert_eq!(put.status, 200);
+    let etag = put.header("etag").expect("etag").to_string();
+    let o = b64("out/keep.jpg");
+    let failures = [
+        // Missing watermark object.
+        (
+            "/imgs/cat.jpg",
+            format!("image/watermark,image_{}", b64("nonexist.png")),
+            "WatermarkError",
+            Some("0040-00000025"),
+        ),
+        // Output beyond the pixel limit (5000 × 5000 > 16 777 216).
+        (
+            "/imgs/cat.jpg",
+            "image/resize,m_fixed,w_5000,h_5000,limit_0".to_string(),
+            "InvalidArgument",
+            Some("0040-00000007"),
+        ),
+        // A source that is not an image.
+        (
+            "/imgs/text.jpg",
+            "image/resize,w_50".to_string(),
+            "BadRequest",
+            Some("0040-00000005"),
+        ),
+        // A JSON result cannot be saved.
+        (
+            "/imgs/cat.jpg",
+            "image/info".to_string(),
+            "InvalidArgument",
+            None,
+        ),
+    ];
+    for (source, process, code, ec) in &failures {
+        let r = post_process(&app, source, &format!("{process}|sys/saveas,o_{o}")).await;
+        assert_error(&r, 400, code, *ec, process);
+        let g = app
+            .signed("GET", "/imgs/out/keep.jpg", &[], Vec::new())
+            .await;
+        assert_eq!(g.status, 200, "{process}");
+        assert_eq!(g.body, old, "{process}: the previous object changed");
+        assert_eq!(g.header("etag"), Some(etag.as_str()), "{process}");
+        assert_eq!(g.header("content-type"), Some("text/plain"), "{process}");
+    }
+    // A saveas that succeeds replaces it.
+    let r = post_process(
+        &app,
+        "/imgs/cat.jpg",
+        &format!("image/resize,w_40|sys/saveas,o_{o}"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let g = app
+        .signed("GET", "/imgs/out/keep.jpg", &[], Vec::new())
+        .await;
+    assert_ne!(g.header("etag"), Some(etag.as_str()));
+    assert_eq!(g.header("content-type"), Some("image/jpeg"));
+    assert_eq!(dims(&g.body), (40, 30));
+}
+
+/// image-processing.md §7.1: the target arguments, what may be saved, and who
+/// may write the target.
+#[tokio::test]
+async fn saveas_target_arguments_and_permissions() {
+    let (app, _) = app_with_photo().await;
+    let long_key = "k".repeat(1024);
+    let cases = [
+        // `o_` that does not decode, is empty, or decodes to an invalid key.
+        ("o_!!!".to_string(), 400, "InvalidObjectName"),
+        ("o_".to_string(), 400, "InvalidObjectName"),
+        ("o___4".to_string(), 400, "InvalidObjectName"), // FF FE: not UTF-8
+        (format!("o_{}", b64("/abs.jpg")), 400, "InvalidObjectName"),
+        (format!("o_{}", b64(&long_key)), 400, "InvalidObjectName"),
+        // `b_` that does not decode, or names an invalid bucket.
+        (
+            format!("o_{},b_!!!", b64("x.jpg")),
+            400,
+            "InvalidBucketName",
+        ),
+        (
+            format!("o_{},b_{}", b64("x.jpg"), b64("Bad_Bucket")),
+            400,
+            "InvalidBucketName",
+        ),
+        // No `o_` at all.
+        (format!("b_{}", b64("imgs")), 400, "MissingArgument"),
+        (String::new(), 400, "MissingArgument"),
+    ];
+    for (args, status, code) in &cases {
+        let process = if args.is_empty() {
+            "image/resize,w_50|sys/saveas".to_string()
+        } else {
+            format!("image/resize,w_50|sys/saveas,{args}")
+        };
+        let r = post_process(&app, "/imgs/cat.jpg", &process).await;
+        assert_error(&r, *status, code, None, &process);
+    }
+    // JSON results cannot be saved.
+    for action in ["info", "average-hue"] {
+        let process = format!("image/{action}|sys/saveas,o_{}", b64("meta.json"));
+        let r = post_process(&app, "/imgs/cat.jpg", &process).await;
+        assert_error(&r, 400, "InvalidArgument", None, &process);
+        let h = app.signed("HEAD", "/imgs/meta.json", &[], Vec::new()).await;
+        assert_eq!(h.status, 404, "{action}");
+    }
+    // The listing holds only the source: nothing above wrote an object.
+    let list = app
+        .signed("GET", "/imgs/?list-type=2", &[], Vec::new())
+        .await;
+    assert_eq!(element(&list.text(), "KeyCount").as_deref(), Some("1"));
+
+    // Anonymous saveas of a public-read source into another bucket: refused
+    // when that bucket is private, allowed when it is public-read-write.
+    app.signed(
+        "PUT",
+        "/imgs/cat.jpg?acl",
+        &[("x-oss-object-acl", "public-read")],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(
+        app.signed("PUT", "/private-target/", &[], Vec::new())
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.signed(
+            "PUT",
+            "/open-target/",
+            &[("x-oss-acl", "public-read-write")],
+            Vec::new()
+        )
+        .await
+        .status,
+        200
+    );
+    for (bucket, status) in [("private-target", 403), ("open-target", 200)] {
+        let body = format!(
+            "x-oss-process=image/resize,w_50|sys/saveas,o_{},b_{}",
+            b64("anon/cat.jpg"),
+            b64(bucket)
+        );
+        let r = app
+            .anonymous("POST", "/imgs/cat.jpg?x-oss-process", &[], body)
+            .await;
+        let h = app
+            .signed("HEAD", &format!("/{bucket}/anon/cat.jpg"), &[], Vec::new())
+            .await;
+        if status == 403 {
+            assert_error(&r, 403, "AccessDenied", None, bucket);
+            assert_eq!(h.status, 404, "{bucket}: nothing written");
+        } else {
+            assert_eq!(r.status, 200, "{bucket}: {}", r.text());
+            let v: serde_json::Value = serde_json::from_slice(&r.body).expect("json");
+            assert_eq!(v["bucket"], bucket);
+            assert_eq!(v["object"], "anon/cat.jpg");
+            assert_eq!(h.status, 200);
+            let g = app
+                .signed("GET", &format!("/{bucket}/anon/cat.jpg"), &[], Vec::new())
+                .await;
+            assert_eq!(dims(&g.body), (50, 38));
+        }
+    }
+}
+
+/// Worked example #104 (image-processing.md §10.6): a style saved with
+/// `sys/saveas` and no `b_`. The JSON `bucket` is "" (§7.2, oss2's live
+/// tests), not the bucket name #104 shows; see docs/compatibility.md.
+#[tokio::test]
+async fn saveas_with_a_style_example_104() {
+    let app = TestApp::new();
+    assert_eq!(
+        app.signed("PUT", "/mybucket/", &[], Vec::new())
+            .await
+            .status,
+        200
+    );
+    app.signed("PUT", "/mybucket/photo.jpg", &[], JPEG.to_vec())
+        .await;
+    // example.jpg: a 400×267 JPEG, made by the server from the photo.
+    let r = app
+        .signed(
+            "GET",
+            "/mybucket/photo.jpg?x-oss-process=image/resize,m_fixed,w_400,h_267",
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(dims(&r.body), (400, 267));
+    app.signed(
+        "PUT",
+        "/mybucket/example.jpg",
+        &[("content-type", "image/jpeg")],
+        r.body,
+    )
+    .await;
+    let r = app
+        .signed(
+            "PUT",
+            "/mybucket/?style&styleName=small",
+            &[],
+            "<Style><Content>image/resize,p_50</Content></Style>",
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    // #101: the style itself.
+    let r = app
+        .signed(
+            "GET",
+            "/mybucket/example.jpg?x-oss-process=style/small",
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(dims(&r.body), (200, 134));
+
+    let r = app
+        .signed(
+            "POST",
+            "/mybucket/example.jpg?x-oss-process",
+            &[],
+            "x-oss-process=style/small|sys/saveas,o_b3V0L3RodW1iLmpwZw==",
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    let v: serde_json::Value = serde_json::from_slice(&r.body).expect("json");
+    assert_eq!(v["object"], "out/thumb.jpg");
+    assert_eq!(v["status"], "OK");
+    assert_eq!(v["bucket"], "");
+    let g = app
+        .signed("GET", "/mybucket/out/thumb.jpg", &[], Vec::new())
+        .await;
+    assert_eq!(g.status, 200);
+    assert_eq!(g.header("content-type"), Some("image/jpeg"));
+    assert_eq!(v["fileSize"], g.body.len());
+    let p = codec::probe(&g.body, &Limits::default()).expect("decodable");
+    assert_eq!(p.format, ossimg::img::frame::Format::Jpeg);
+    assert_eq!((p.width, p.height), (200, 134));
 }
