@@ -99,6 +99,63 @@ export function jpegSize(buf) {
   throw new Error('JPEG without a SOF marker');
 }
 
+/** Decodes an uncompressed BMP (24 or 32 bits per pixel, either row order):
+ * { width, height, rgb(x, y) → [r, g, b] }. */
+export function bmp(buf) {
+  assert.equal(buf.toString('latin1', 0, 2), 'BM', 'not a BMP');
+  const offset = buf.readUInt32LE(10);
+  const width = buf.readInt32LE(18);
+  const rawHeight = buf.readInt32LE(22);
+  const bpp = buf.readUInt16LE(28);
+  assert.ok(bpp === 24 || bpp === 32, `unsupported BMP depth ${bpp}`);
+  const height = Math.abs(rawHeight);
+  const stride = Math.ceil((width * bpp) / 32) * 4;
+  const rgb = (x, y) => {
+    const row = rawHeight > 0 ? height - 1 - y : y;
+    const i = offset + row * stride + x * (bpp / 8);
+    return [buf[i + 2], buf[i + 1], buf[i]];
+  };
+  return { width, height, rgb };
+}
+
+/** A solid-colour 24-bit BMP (used as an image watermark). */
+export function solidBmp(size, [r, g, b]) {
+  const stride = Math.ceil((size * 3) / 4) * 4;
+  const buf = Buffer.alloc(54 + stride * size);
+  buf.write('BM', 0, 'latin1');
+  buf.writeUInt32LE(buf.length, 2);
+  buf.writeUInt32LE(54, 10);
+  buf.writeUInt32LE(40, 14);
+  buf.writeInt32LE(size, 18);
+  buf.writeInt32LE(size, 22);
+  buf.writeUInt16LE(1, 26);
+  buf.writeUInt16LE(24, 28);
+  buf.writeUInt32LE(stride * size, 34);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const i = 54 + y * stride + x * 3;
+      buf[i] = b;
+      buf[i + 1] = g;
+      buf[i + 2] = r;
+    }
+  }
+  return buf;
+}
+
+/**
+ * PutStyle through the client's own request signing: ali-oss has no style
+ * API (its ImageClient is the retired image service), so the bucket
+ * sub-resource request is built the way its bucket calls build theirs.
+ */
+async function putStyle(c, bucketName, name, content) {
+  const params = c._bucketRequestParams('PUT', bucketName, { style: '', styleName: name });
+  params.content = `<Style><Content>${content}</Content></Style>`;
+  params.mime = 'xml';
+  params.successStatuses = [200];
+  const res = await c.request(params);
+  assert.equal(res.status, 200);
+}
+
 /** Runs an image-processing call; a 501 NotImplemented fails with a clear message. */
 async function imageCall(what, fn) {
   try {
@@ -297,6 +354,44 @@ export function defineSuite(mode) {
       assert.notDeepEqual(got.content, plain.content);
     });
 
+    it('get with an image watermark: blue where it is drawn, untouched elsewhere', async () => {
+      await client.put('wm/logo.bmp', solidBmp(100, [0, 0, 255]));
+      const logo = Buffer.from('wm/logo.bmp?x-oss-process=image/resize,P_20').toString('base64url');
+      const process = `image/watermark,image_${logo},g_nw,x_0,y_0/format,bmp`;
+      const got = await imageCall('get(process=image watermark)', () => client.get(imgKey, { process }));
+      assert.equal(got.res.headers['content-type'], 'image/bmp');
+      const marked = bmp(got.content);
+      const plain = bmp((await client.get(imgKey, { process: 'image/format,bmp' })).content);
+      assert.deepEqual([marked.width, marked.height], [640, 480]);
+      // P_20 of 640x480 fits the 100x100 logo into 128x96: a 96x96 square at (0, 0).
+      let inside = 0;
+      let changedOutside = 0;
+      for (let y = 0; y < 480; y += 3) {
+        for (let x = 0; x < 640; x += 3) {
+          if (x < 96 && y < 96) {
+            assert.deepEqual(marked.rgb(x, y), [0, 0, 255], `(${x}, ${y})`);
+            inside++;
+          } else if (marked.rgb(x, y).join() !== plain.rgb(x, y).join()) {
+            changedOutside++;
+          }
+        }
+      }
+      assert.equal(inside, 32 * 32);
+      assert.equal(changedOutside, 0);
+      assert.notDeepEqual(plain.rgb(10, 10), [0, 0, 255]);
+    });
+
+    it('get with a style (style/NAME)', async () => {
+      await putStyle(client, bucket, 'thumb_node', 'image/resize,w_100');
+      const got = await imageCall("get(process='style/thumb_node')", () =>
+        client.get(imgKey, { process: 'style/thumb_node' })
+      );
+      assert.equal(got.res.status, 200);
+      assert.equal(got.res.headers['content-type'], 'image/jpeg');
+      assert.deepEqual(jpegSize(got.content), { width: 100, height: 75 });
+      await rejectsWithCode(client.get(imgKey, { process: 'style/nostyle' }), 'NoSuchStyle', 404);
+    });
+
     it('get and head on a missing key', async () => {
       await rejectsWithCode(client.get('missing.txt'), 'NoSuchKey', 404);
       await rejectsWithCode(client.head('missing.txt'), 'NoSuchKey', 404);
@@ -419,6 +514,21 @@ export function defineSuite(mode) {
       assert.deepEqual(jpegSize(saved.content), { width: 100, height: 75 });
     });
 
+    it('processObjectSave with a style, with and without a target bucket', async () => {
+      await putStyle(client, bucket, 'save_node', 'image/resize,w_120');
+      const res = await imageCall('processObjectSave(style/...)', () =>
+        client.processObjectSave(imgKey, 'saved/styled.jpg', 'style/save_node', bucket)
+      );
+      assert.equal(res.status, 200);
+      const saved = await client.get('saved/styled.jpg');
+      assert.deepEqual(jpegSize(saved.content), { width: 120, height: 90 });
+      const res2 = await imageCall('processObjectSave(style/..., no bucket)', () =>
+        client.processObjectSave(imgKey, 'saved/styled-2.jpg', 'style/save_node')
+      );
+      assert.equal(res2.status, 200);
+      assert.deepEqual(jpegSize((await client.get('saved/styled-2.jpg')).content), { width: 120, height: 90 });
+    });
+
     it('signatureUrl (plain, response) and signatureUrlV4 (GET, PUT), fetched with plain HTTP', async () => {
       const data = randomBytes(2048, 26);
       await client.put('signed/get.bin', data);
@@ -463,6 +573,19 @@ export function defineSuite(mode) {
       const v4img = await signer.signatureUrlV4('GET', 300, { queries: { 'x-oss-process': 'image/resize,w_100' } }, imgKey);
       const v4body = (await fetchImage('signatureUrlV4 with x-oss-process', v4img)).body;
       assert.deepEqual(jpegSize(v4body), { width: 100, height: 75 });
+    });
+
+    it('signatureUrl with a style, fetched with plain HTTP; the style name is signed', async () => {
+      await putStyle(client, bucket, 'url_node', 'image/resize,w_80');
+      const url = signer.signatureUrl(imgKey, { expires: 300, process: 'style/url_node' });
+      const { res, body } = await fetchImage('signatureUrl with a style', url);
+      assert.equal(res.headers.get('content-type'), 'image/jpeg');
+      assert.deepEqual(jpegSize(body), { width: 80, height: 60 });
+      const other = url.replace(/style(%2F|\/)url_node/, 'style$1zz_node');
+      assert.notEqual(other, url);
+      await putStyle(client, bucket, 'zz_node', 'image/resize,w_80');
+      const refused = await fetch(other);
+      assert.equal(refused.status, 403, await refused.clone().text());
     });
 
     it('deleteMulti and delete', async () => {

@@ -386,6 +386,28 @@ def test_process_object_saveas(ctx):
     assert image_size(ctx.bucket.get_object(target2).read()) == (50, 38)
 
 
+
+def test_process_object_saveas_with_style(ctx):
+    """`style/<name>|sys/saveas,...` (image-processing.md §6.1, §7.1)."""
+    name = "save_" + ctx.mode.replace("-", "_")
+    ctx.bucket.put_bucket_style(name, "image/resize,w_120")
+    target = "saved/styled %s.jpg" % ctx.mode
+    with image_call("oss2 process_object(style/... sys/saveas ...)"):
+        res = ctx.bucket.process_object(
+            ctx.img_key, "style/%s|sys/saveas,o_%s,b_%s" % (name, b64(target), b64(ctx.name))
+        )
+    assert res.status == 200
+    assert (res.object, res.bucket, res.process_status) == (target, ctx.name, "OK")
+    saved = ctx.bucket.get_object(target).read()
+    assert res.fileSize == len(saved)
+    assert image_size(saved) == (120, 90)
+    # Without b_: the source bucket, and "" in the reply.
+    with image_call("oss2 process_object(style/... without b_)"):
+        res2 = ctx.bucket.process_object(ctx.img_key, "style/%s|sys/saveas,o_%s" % (name, urlsafe_b64(target)))
+    assert (res2.object, res2.bucket) == (target, "")
+    assert image_size(ctx.bucket.get_object(target).read()) == (120, 90)
+    ctx.bucket.delete_bucket_style(name)
+
 def test_styles(ctx):
     name = "thumb_" + ctx.mode.replace("-", "_")
     ctx.bucket.put_bucket_style(name, "image/resize,w_100")
@@ -439,6 +461,30 @@ def test_signed_url_with_process(ctx):
     assert plain_img.status_code == 200, plain_img.text
     assert image_size(plain_img.content) == (100, 75)
 
+
+
+def test_signed_url_with_style(ctx):
+    """A presigned URL whose x-oss-process is `style/<name>` (signed like any
+    x-oss-process value), fetched by the SDK and by plain HTTP."""
+    name = "url_" + ctx.mode.replace("-", "_")
+    ctx.bucket.put_bucket_style(name, "image/resize,w_80/format,png")
+    url = ctx.bucket.sign_url("GET", ctx.img_key, 300, params={"x-oss-process": "style/" + name})
+    with image_call("oss2 get_object_with_url(presigned style)"):
+        got = ctx.bucket.get_object_with_url(url)
+        body = got.read()
+    assert image_size(body) == (80, 60)
+    assert got.headers["Content-Type"] == "image/png"
+    plain = requests.get(url, timeout=10)
+    assert plain.status_code == 200, plain.text
+    assert plain.headers["Content-Type"] == "image/png"
+    assert image_size(plain.content) == (80, 60)
+    # The signature covers the style name: another style with the same URL fails.
+    other = url.replace("style%2F" + name, "style%2Fzz" + name[2:]) if "style%2F" in url else url.replace(
+        "style/" + name, "style/zz" + name[2:]
+    )
+    assert other != url
+    assert requests.get(other, timeout=10).status_code == 403
+    ctx.bucket.delete_bucket_style(name)
 
 def test_batch_delete_and_delete(ctx):
     keys = ["del/a&b<c>.txt", "del/plain.txt", "del/sp ace.txt"]

@@ -7,6 +7,7 @@ the unsigned `security-token` header), each mode in its own fresh bucket.
 
 import datetime
 import hashlib
+import io
 import re
 
 import alibabacloud_oss_v2 as oss
@@ -16,13 +17,16 @@ import requests
 from conftest import (
     AWKWARD_KEY,
     b64,
+    blue_png,
     error_code,
     error_status,
     image_call,
     image_size,
     md5_hex,
     random_bytes,
+    region_diff,
     unique_bucket,
+    urlsafe_b64,
 )
 
 REGION = "cn-hangzhou"
@@ -399,6 +403,36 @@ def test_process_object_saveas(ctx):
     assert image_size(saved) == (100, 75)
 
 
+
+def test_process_object_saveas_without_bucket(ctx):
+    """No b_: saved in the source bucket; the reply's bucket is "" (§7.2)."""
+    target = "saved/no-bucket.jpg"
+    with image_call("v2 process_object without b_"):
+        res = ctx.client.process_object(
+            oss.ProcessObjectRequest(
+                bucket=ctx.name, key=ctx.img_key, process="image/resize,w_50|sys/saveas,o_%s" % urlsafe_b64(target)
+            )
+        )
+    assert res.status_code == 200
+    assert (res.key, res.bucket, res.process_status) == (target, "", "OK")
+    saved = ctx.get(target).body.content
+    assert res.file_size == len(saved)
+    assert image_size(saved) == (50, 38)
+
+
+def test_process_object_saveas_with_style(ctx):
+    name = "save_" + ctx.mode.replace("-", "_")
+    ctx.client.put_style(
+        oss.PutStyleRequest(bucket=ctx.name, style_name=name, style=oss.StyleContent(content="image/resize,w_120"))
+    )
+    target = "saved/styled.jpg"
+    process = "style/%s|sys/saveas,o_%s,b_%s" % (name, b64(target), b64(ctx.name))
+    with image_call("v2 process_object(style/... sys/saveas ...)"):
+        res = ctx.client.process_object(oss.ProcessObjectRequest(bucket=ctx.name, key=ctx.img_key, process=process))
+    assert (res.key, res.bucket, res.process_status) == (target, ctx.name, "OK")
+    assert image_size(ctx.get(target).body.content) == (120, 90)
+    ctx.client.delete_style(oss.DeleteStyleRequest(bucket=ctx.name, style_name=name))
+
 def test_styles(ctx):
     name = "thumb_" + ctx.mode.replace("-", "_")
     ctx.client.put_style(
@@ -491,3 +525,27 @@ def test_text_watermark(ctx):
     assert image_size(marked) == (640, 480)
     assert region_diff(marked, plain, (400, 380, 630, 470)) > 5
     assert region_diff(marked, plain, (0, 0, 300, 200)) < 4
+
+
+def test_image_watermark(ctx):
+    """A blue image watermark (its own preprocessing with P_20) at the top
+    left: blue there, the rest of the picture untouched."""
+    ctx.put("wm/logo.png", blue_png())
+    logo = urlsafe_b64("wm/logo.png?x-oss-process=image/resize,P_20")
+    with image_call("v2 get_object(process=image watermark)"):
+        got = ctx.get(ctx.img_key, process="image/watermark,image_%s,g_nw,x_0,y_0/format,png" % logo)
+        marked = got.body.content
+    assert got.content_type == "image/png"
+    plain = ctx.get(ctx.img_key, process="image/format,png").body.content
+    assert image_size(marked) == (640, 480)
+    # P_20 of 640x480 fits the 100x100 logo into 128x96: a blue 96x96 square.
+    assert region_diff(marked, plain, (0, 0, 90, 90)) > 40
+    assert region_diff(marked, plain, (100, 0, 640, 480)) < 1
+    assert region_diff(marked, plain, (0, 100, 96, 480)) < 1
+    from PIL import Image
+
+    with Image.open(io.BytesIO(marked)) as im:
+        rgb = im.convert("RGB")
+        assert rgb.getpixel((10, 10)) == (0, 0, 255)
+        assert rgb.getpixel((95, 95)) == (0, 0, 255)
+        assert rgb.getpixel((96, 96)) != (0, 0, 255)
