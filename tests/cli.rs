@@ -760,3 +760,166 @@ fn decompression_bomb_fails_fast_in_little_memory() {
     );
     eprintln!("bomb: peak RSS {peak_kib} KiB");
 }
+
+/// An opaque single-colour PNG of `size`×`size`.
+fn solid_png(size: u32, rgb: [u8; 3]) -> Vec<u8> {
+    let frame = ossimg::img::frame::Frame {
+        width: size,
+        height: size,
+        format: ossimg::img::frame::PixelFormat::Rgb8,
+        data: rgb.repeat((size * size) as usize),
+        delay_ms: 0,
+    };
+    codec::encode(
+        &ossimg::img::frame::Image {
+            frames: vec![frame],
+            loop_count: 0,
+        },
+        &codec::EncodeOptions {
+            format: ossimg::img::frame::Format::Png,
+            quality: 90,
+            progressive: false,
+        },
+    )
+    .expect("encode")
+}
+
+/// Decodes `bytes` and returns its first frame.
+fn first_frame(bytes: &[u8]) -> ossimg::img::frame::Frame {
+    let probe = codec::probe(bytes, &Limits::default()).expect("probe");
+    let mut image = codec::decode(bytes, &probe, &codec::DecodeOptions::default()).expect("decode");
+    image.frames.swap_remove(0)
+}
+
+fn rgb_at(f: &ossimg::img::frame::Frame, x: u32, y: u32) -> [u8; 3] {
+    let c = f.format.channels();
+    let i = (y as usize * f.width as usize + x as usize) * c;
+    [f.data[i], f.data[i + 1], f.data[i + 2]]
+}
+
+fn b64(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+}
+
+/// `--objects DIR`: watermark keys (with `/`) are read below DIR, not next to
+/// the input; keys that leave DIR are not found.
+#[test]
+fn objects_option_names_the_watermark_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let marks = dir.path().join("bucket");
+    std::fs::create_dir_all(marks.join("marks")).expect("mkdir");
+    std::fs::write(marks.join("marks/logo.png"), solid_png(40, [0, 0, 255])).expect("logo");
+    std::fs::write(dir.path().join("secret.png"), solid_png(40, [0, 255, 0])).expect("secret");
+    let process = format!(
+        "image/watermark,image_{},g_nw,x_0,y_0/format,png",
+        b64("marks/logo.png")
+    );
+    // Without --objects the key is looked up next to the input: not there.
+    let out = Command::new(BIN)
+        .args(["process", JPEG, &process])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("WatermarkError (0040-00000025)"), "{err}");
+
+    // With --objects, also for stdin input and a file output.
+    let out_file = dir.path().join("out.png");
+    let mut child = Command::new(BIN)
+        .args(["process", "-", &process, "--objects"])
+        .arg(&marks)
+        .arg("-o")
+        .arg(&out_file)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&std::fs::read(JPEG).expect("fixture"))
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let f = first_frame(&std::fs::read(&out_file).expect("output"));
+    assert_eq!((f.width, f.height), (640, 480));
+    assert_eq!(rgb_at(&f, 5, 5), [0, 0, 255]);
+    assert_eq!(rgb_at(&f, 39, 39), [0, 0, 255]);
+    assert_ne!(rgb_at(&f, 41, 41), [0, 0, 255]);
+
+    // A key that climbs out of the directory is a missing object.
+    for key in ["../secret.png", "marks/../../secret.png", "/secret.png"] {
+        let process = format!("image/watermark,image_{}", b64(key));
+        let out = Command::new(BIN)
+            .args(["process", JPEG, &process, "--objects"])
+            .arg(&marks)
+            .output()
+            .expect("run");
+        assert!(!out.status.success(), "{key}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("0040-00000025"), "{key}: {err}");
+    }
+}
+
+/// A text watermark drawn by the CLI with the installed fonts: red text
+/// pixels at the top left, the rest of the image unchanged; an unknown font
+/// is the spec's InvalidArgument with EC 0040-00000251.
+#[test]
+fn process_with_a_text_watermark() {
+    let text = b64("ossimg 水印");
+    let marked = Command::new(BIN)
+        .args([
+            "process",
+            JPEG,
+            &format!("image/watermark,text_{text},color_FF0000,size_40,g_nw,x_10,y_10/format,png"),
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        marked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&marked.stderr)
+    );
+    let plain = Command::new(BIN)
+        .args(["process", JPEG, "image/format,png"])
+        .output()
+        .expect("run");
+    assert!(plain.status.success());
+    let (m, p) = (first_frame(&marked.stdout), first_frame(&plain.stdout));
+    assert_eq!((m.width, m.height), (640, 480));
+    let mut red = 0;
+    let mut changed_far = 0;
+    for y in 0..480 {
+        for x in 0..640 {
+            let (a, b) = (rgb_at(&m, x, y), rgb_at(&p, x, y));
+            if x < 320 && y < 80 {
+                if a[0] > 200 && a[1] < 80 && a[2] < 80 && b != a {
+                    red += 1;
+                }
+            } else if a != b {
+                changed_far += 1;
+            }
+        }
+    }
+    assert!(red > 200, "only {red} red text pixels");
+    assert_eq!(changed_far, 0);
+
+    let out = Command::new(BIN)
+        .args([
+            "process",
+            JPEG,
+            &format!("image/watermark,text_{text},type_{}", b64("arial")),
+        ])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("InvalidArgument (0040-00000251)"), "{err}");
+    assert!(out.stdout.is_empty());
+}
