@@ -146,6 +146,7 @@ node_ok() {
 if node_ok; then
   log "node packages: ali-oss present in $NODE_DIR/node_modules"
 else
+  command -v npm >/dev/null 2>&1 || { log "npm is not installed (it comes with Node 20)"; exit 1; }
   if [ -f "$NODE_DIR/package-lock.json" ]; then
     log "npm ci in $NODE_DIR"
     (cd "$NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error)
