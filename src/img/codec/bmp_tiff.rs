@@ -29,23 +29,36 @@ pub(super) fn probe_bmp(bytes: &[u8]) -> Result<Header, Error> {
     })
 }
 
-/// Number of IFDs (pages) in a classic TIFF, following the chain with a cap.
-fn tiff_pages(bytes: &[u8]) -> u32 {
+/// Readers of 16- and 32-bit values at a byte offset of a classic TIFF, in
+/// the file's byte order (`II` little-endian, otherwise big-endian).
+#[allow(clippy::type_complexity)]
+fn tiff_readers(
+    bytes: &[u8],
+) -> (
+    impl Fn(usize) -> Option<u16> + '_,
+    impl Fn(usize) -> Option<u32> + '_,
+) {
     let le = bytes.starts_with(b"II");
-    let r16 = |at| {
+    let r16 = move |at| {
         if le {
             super::le16(bytes, at)
         } else {
             super::be16(bytes, at)
         }
     };
-    let r32 = |at| {
+    let r32 = move |at| {
         if le {
             super::le32(bytes, at)
         } else {
             super::be32(bytes, at)
         }
     };
+    (r16, r32)
+}
+
+/// Number of IFDs (pages) in a classic TIFF, following the chain with a cap.
+fn tiff_pages(bytes: &[u8]) -> u32 {
+    let (r16, r32) = tiff_readers(bytes);
     let mut pages = 0;
     let mut off = r32(4).unwrap_or(0) as usize;
     let mut seen = std::collections::HashSet::new();
@@ -62,21 +75,7 @@ fn tiff_pages(bytes: &[u8]) -> u32 {
 /// `image` crate caps tag values by the size of the pixel buffer, which
 /// drops the profile of small images.
 fn tiff_icc(bytes: &[u8]) -> Option<&[u8]> {
-    let le = bytes.starts_with(b"II");
-    let r16 = |at| {
-        if le {
-            super::le16(bytes, at)
-        } else {
-            super::be16(bytes, at)
-        }
-    };
-    let r32 = |at| {
-        if le {
-            super::le32(bytes, at)
-        } else {
-            super::be32(bytes, at)
-        }
-    };
+    let (r16, r32) = tiff_readers(bytes);
     let ifd = r32(4)? as usize;
     let n = usize::from(r16(ifd)?);
     (0..n).find_map(|i| {
