@@ -650,7 +650,8 @@ impl Store {
         dispatch!(async self.upload_part(bucket, key, upload_id, part_number, body, opts))
     }
 
-    /// Stores a part copied from (an inclusive byte range of) another object.
+    /// Stores a part copied from (an inclusive byte range of) another object;
+    /// a copied length above `max_len` is `EntityTooLarge`.
     #[allow(clippy::too_many_arguments)]
     pub async fn upload_part_copy(
         &self,
@@ -661,8 +662,9 @@ impl Store {
         src_bucket: &str,
         src_key: &str,
         range: Option<(u64, u64)>,
+        max_len: u64,
     ) -> Result<PartInfo> {
-        dispatch!(async self.upload_part_copy(bucket, key, upload_id, part_number, src_bucket, src_key, range))
+        dispatch!(async self.upload_part_copy(bucket, key, upload_id, part_number, src_bucket, src_key, range, max_len))
     }
 
     /// Completes an upload from the listed (part number, ETag) pairs, or from

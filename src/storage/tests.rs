@@ -1806,20 +1806,31 @@ async fn multipart_all_parts_abort_and_copy(kind: Kind) {
     let p1 = vec![9u8; KIB100];
     part(&s, "m", &id, 3, &p1).await.expect("p3");
     let c = s
-        .upload_part_copy("b", "m", &id, 8, "b", "src", Some((2, 5)))
+        .upload_part_copy("b", "m", &id, 8, "b", "src", Some((2, 5)), u64::MAX)
         .await
         .expect("copy part");
     assert_eq!(c.size, 4);
     assert_eq!(c.etag, hex::encode_upper(md5_of(b"2345")));
     assert!(matches!(
-        s.upload_part_copy("b", "m", &id, 9, "b", "src", Some((5, 10)))
+        s.upload_part_copy("b", "m", &id, 9, "b", "src", Some((5, 10)), u64::MAX)
             .await,
         Err(Error::InvalidRange)
     ));
     assert!(matches!(
-        s.upload_part_copy("b", "m", &id, 9, "b", "nope", None)
+        s.upload_part_copy("b", "m", &id, 9, "b", "nope", None, u64::MAX)
             .await,
         Err(Error::NoSuchKey)
+    ));
+    // The copied length is bounded on the source the store opens.
+    assert!(matches!(
+        s.upload_part_copy("b", "m", &id, 9, "b", "src", None, 9)
+            .await,
+        Err(Error::EntityTooLarge)
+    ));
+    assert!(matches!(
+        s.upload_part_copy("b", "m", &id, 9, "b", "src", Some((0, 8)), 8)
+            .await,
+        Err(Error::EntityTooLarge)
     ));
     let info = s
         .complete_multipart_upload(
@@ -2225,7 +2236,16 @@ async fn large_bodies_cross_buffer_boundaries(kind: Kind) {
         .await
         .expect("init");
     let pc = s
-        .upload_part_copy("b", "mp2", &id, 1, "b", "ap", Some((1000, 500_999)))
+        .upload_part_copy(
+            "b",
+            "mp2",
+            &id,
+            1,
+            "b",
+            "ap",
+            Some((1000, 500_999)),
+            u64::MAX,
+        )
         .await
         .expect("part copy");
     assert_eq!(pc.crc64, crc(&whole[1000..501_000]));
@@ -2249,7 +2269,7 @@ async fn store_and_futures_are_send() {
     assert_send(&s.delete_object("b", "k"));
     assert_send(&s.copy_object("b", "k", "b", "j", MetadataDirective::Copy, None, o));
     assert_send(&s.upload_part("b", "k", "u", 1, body, o));
-    assert_send(&s.upload_part_copy("b", "k", "u", 1, "b", "j", None));
+    assert_send(&s.upload_part_copy("b", "k", "u", 1, "b", "j", None, u64::MAX));
     assert_send(&s.complete_multipart_upload("b", "k", "u", None, None, o));
     assert_send(&s.abort_multipart_upload("b", "k", "u"));
 }

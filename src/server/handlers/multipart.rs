@@ -125,15 +125,6 @@ pub async fn upload_part_copy(ctx: &Ctx) -> ApiResult<Response<Body>> {
         .map(parse_copy_range)
         .transpose()?;
     let src = check_object_read(ctx, &src_bucket, &src_key).await?;
-    // The copied length (a range past the end is the store's InvalidRange).
-    let len = match range {
-        Some((a, b)) if b < src.size => b - a + 1,
-        Some(_) => 0,
-        None => src.size,
-    };
-    if len > ctx.state.config.max_part_size {
-        return Err(OssErrorCode::EntityTooLarge.into());
-    }
     check_access(ctx, &bucket).await?;
     if let Some(r) = super::object::evaluate_conditions(
         &ctx.headers,
@@ -154,6 +145,7 @@ pub async fn upload_part_copy(ctx: &Ctx) -> ApiResult<Response<Body>> {
             &src_bucket,
             &src_key,
             range,
+            ctx.state.config.max_part_size,
         )
         .await?;
     let doc = CopyPartResult {

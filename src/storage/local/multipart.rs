@@ -189,6 +189,7 @@ impl LocalStore {
         src_bucket: &str,
         src_key: &str,
         range: Option<(u64, u64)>,
+        max_len: u64,
     ) -> Result<PartInfo> {
         check_part_number(part_number)?;
         self.read_upload(bucket, key, upload_id)?;
@@ -198,6 +199,11 @@ impl LocalStore {
             Some((a, b)) if a <= b && b < src.size => (a, b - a + 1),
             Some(_) => return Err(Error::InvalidRange),
         };
+        // Checked on the source actually opened (it may have changed since
+        // the caller looked at it).
+        if len > max_len {
+            return Err(Error::EntityTooLarge);
+        }
         let blobs = self.inner.blobs.clone();
         let (placed, sum) = tokio::task::spawn_blocking(move || {
             file.seek(SeekFrom::Start(start))?;

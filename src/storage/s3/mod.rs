@@ -1216,6 +1216,7 @@ impl S3Store {
         src_bucket: &str,
         src_key: &str,
         range: Option<(u64, u64)>,
+        max_len: u64,
     ) -> Result<PartInfo> {
         check_part_number(part_number)?;
         self.read_upload(bucket, key, upload_id).await?;
@@ -1225,6 +1226,11 @@ impl S3Store {
             Some((a, b)) if a <= b && b < src.size => (a, b - a + 1),
             Some(_) => return Err(Error::InvalidRange),
         };
+        // Checked on the source actually opened (it may have changed since
+        // the caller looked at it).
+        if len > max_len {
+            return Err(Error::EntityTooLarge);
+        }
         let (pending, sum) = self
             .concat_blobs(vec![(src.blob.clone(), start, len)], true)
             .await?;
