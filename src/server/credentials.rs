@@ -95,7 +95,8 @@ pub enum GeneratedKeyError {
 /// A file that exists but cannot be read or parsed is an error and is
 /// never replaced: a silently new key would lock every client out. A new
 /// file is written durably (a 0600 temp file, fsynced, linked into place,
-/// the directory fsynced) and never over an existing one.
+/// the directory fsynced) and, where the filesystem has hard links, never
+/// over an existing one; the key returned is the one the file holds.
 pub fn load_or_generate(data_dir: &Path) -> Result<(CredentialConfig, bool), GeneratedKeyError> {
     let path = data_dir.join(GENERATED_FILE);
     if let Some(c) = load(&path)? {
@@ -107,7 +108,18 @@ pub fn load_or_generate(data_dir: &Path) -> Result<(CredentialConfig, bool), Gen
         source: std::io::Error::other(e),
     })?;
     match store_new(data_dir, &path, text.as_bytes()) {
-        Ok(true) => Ok((cred, true)),
+        // Read back: after the rename fallback another process's file may
+        // have been replaced, or may have replaced ours; the file decides.
+        Ok(true) => match load(&path)? {
+            Some(stored) => {
+                let created = stored.access_key_id == cred.access_key_id;
+                Ok((stored, created))
+            }
+            None => Err(GeneratedKeyError::Read {
+                path,
+                source: std::io::ErrorKind::NotFound.into(),
+            }),
+        },
         // Another process created the file meanwhile: use its key.
         Ok(false) => match load(&path)? {
             Some(c) => Ok((c, false)),
@@ -179,10 +191,11 @@ fn generate() -> CredentialConfig {
 
 /// Writes `bytes` to `path` (inside `dir`) unless it exists: a temp file in
 /// `dir` created with mode 0600, written and fsynced, then hard-linked to
-/// `path` (which fails instead of replacing an existing file; filesystems
-/// without hard links fall back to a rename), the temp name removed and
-/// `dir` fsynced. Returns false, writing nothing, when `path` already
-/// exists.
+/// `path` (which fails instead of replacing an existing file), the temp
+/// name removed and `dir` fsynced. Filesystems without hard links fall back
+/// to a rename, which can replace a file another process created in the
+/// meantime (the caller reads the file back). Returns false, writing
+/// nothing, when `path` already exists.
 fn store_new(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
     create_dir_durable(dir)?;
     let tmp = dir.join(format!(
