@@ -256,11 +256,13 @@ pub(super) fn decode(
     } else {
         decode_still(bytes, probe, opts.min_size)?
     };
-    let mut profiled = false;
-    if let Some(icc) = meta.icc {
+    // The profile is parsed once for every frame of an animation.
+    let profile = meta.icc.and_then(color::RgbProfile::parse);
+    let mut profiled = profile.is_some();
+    if let Some(p) = &profile {
         for f in &mut image.frames {
             let ch = f.format.channels();
-            profiled = color::rgb_icc_to_srgb(&mut f.data, ch, icc);
+            profiled &= p.to_srgb(&mut f.data, ch);
         }
     }
     Ok((image, profiled))
@@ -510,31 +512,20 @@ fn set_icc(webp: &[u8], icc: &[u8]) -> Result<Vec<u8>, Error> {
         bytes: icc.as_ptr(),
         size: icc.len(),
     };
-    // SAFETY: both WebPData point into live slices that outlive the calls
-    // and are copied by the muxer (copy_data = 1); the four-byte chunk id is
-    // NUL-terminated; the assembled WebPData is copied out and released with
-    // WebPDataClear; the muxer is deleted by its guard.
-    unsafe {
-        let mux = sys::WebPMuxCreateInternal(&input, 1, sys::WEBP_MUX_ABI_VERSION as i32);
-        if mux.is_null() {
-            return Err(fail());
-        }
-        let mux = Mux(mux);
-        if sys::WebPMuxSetChunk(mux.0, c"ICCP".as_ptr(), &profile, 1)
-            != sys::WebPMuxError::WEBP_MUX_OK
-        {
-            return Err(fail());
-        }
-        let mut data = sys::WebPData::default();
-        if sys::WebPMuxAssemble(mux.0, &mut data) != sys::WebPMuxError::WEBP_MUX_OK
-            || data.bytes.is_null()
-        {
-            return Err(fail());
-        }
-        let out = std::slice::from_raw_parts(data.bytes, data.size).to_vec();
-        sys::WebPDataClear(&mut data);
-        Ok(out)
+    // SAFETY: `input` points into a live slice that the muxer copies
+    // (copy_data = 1); the muxer is deleted by its guard.
+    let mux = unsafe { sys::WebPMuxCreateInternal(&input, 1, sys::WEBP_MUX_ABI_VERSION as i32) };
+    if mux.is_null() {
+        return Err(fail());
     }
+    let mux = Mux(mux);
+    // SAFETY: `profile` points into a live slice that the muxer copies
+    // (copy_data = 1); the four-byte chunk id is NUL-terminated.
+    let set = unsafe { sys::WebPMuxSetChunk(mux.0, c"ICCP".as_ptr(), &profile, 1) };
+    if set != sys::WebPMuxError::WEBP_MUX_OK {
+        return Err(fail());
+    }
+    mux.assemble().ok_or_else(fail)
 }
 
 fn encode_still(f: &Frame, cfg: &sys::WebPConfig) -> Result<Vec<u8>, Error> {
@@ -558,6 +549,26 @@ fn encode_still(f: &Frame, cfg: &sys::WebPConfig) -> Result<Vec<u8>, Error> {
 
 /// Deletes a libwebp muxer when dropped.
 struct Mux(*mut sys::WebPMux);
+
+impl Mux {
+    /// The assembled file, copied out of libwebp; `None` when assembly fails.
+    #[allow(unsafe_code)]
+    fn assemble(&self) -> Option<Vec<u8>> {
+        let mut data = sys::WebPData::default();
+        // SAFETY: the muxer is live (deleted only on drop); on success the
+        // assembled WebPData is copied out and released with WebPDataClear.
+        unsafe {
+            if sys::WebPMuxAssemble(self.0, &mut data) != sys::WebPMuxError::WEBP_MUX_OK
+                || data.bytes.is_null()
+            {
+                return None;
+            }
+            let out = std::slice::from_raw_parts(data.bytes, data.size).to_vec();
+            sys::WebPDataClear(&mut data);
+            Some(out)
+        }
+    }
+}
 
 impl Drop for Mux {
     #[allow(unsafe_code)]
@@ -583,8 +594,7 @@ fn encode_muxed(image: &Image, cfg: &sys::WebPConfig) -> Result<Vec<u8>, Error> 
     }
     let mux = Mux(mux);
     // SAFETY: every frame's bitstream points into `stills`, which outlives
-    // the calls, and is copied by the muxer (copy_data = 1); the assembled
-    // WebPData is copied out and released with WebPDataClear.
+    // the calls, and is copied by the muxer (copy_data = 1).
     unsafe {
         for (f, still) in image.frames.iter().zip(&stills) {
             let info = sys::WebPMuxFrameInfo {
@@ -611,16 +621,8 @@ fn encode_muxed(image: &Image, cfg: &sys::WebPConfig) -> Result<Vec<u8>, Error> 
         if sys::WebPMuxSetAnimationParams(mux.0, &params) != sys::WebPMuxError::WEBP_MUX_OK {
             return Err(fail());
         }
-        let mut data = sys::WebPData::default();
-        if sys::WebPMuxAssemble(mux.0, &mut data) != sys::WebPMuxError::WEBP_MUX_OK
-            || data.bytes.is_null()
-        {
-            return Err(fail());
-        }
-        let out = std::slice::from_raw_parts(data.bytes, data.size).to_vec();
-        sys::WebPDataClear(&mut data);
-        Ok(out)
     }
+    mux.assemble().ok_or_else(fail)
 }
 
 /// Deletes a libwebp animation encoder when dropped.
