@@ -81,39 +81,66 @@ pub(super) fn srgb_icc() -> &'static [u8] {
 /// (`false`; the pixels are then taken as sRGB), so a broken profile never
 /// fails a request.
 pub(super) fn rgb_icc_to_srgb(pixels: &mut [u8], channels: usize, icc: &[u8]) -> bool {
-    if icc.is_empty() {
-        return false;
-    }
-    let Ok(src) = ColorProfile::new_from_slice(icc) else {
-        return false;
-    };
-    if src.color_space != DataColorSpace::Rgb {
-        return false;
-    }
-    if is_srgb(&src) {
-        return true;
-    }
-    let layout = if channels == 4 {
-        Layout::Rgba
-    } else {
-        Layout::Rgb
-    };
-    let dst = ColorProfile::new_srgb();
-    let Ok(t) = src.create_transform_8bit(layout, &dst, layout, TransformOptions::default()) else {
-        return false;
-    };
-    let mut out = vec![0u8; pixels.len()];
-    if t.transform(pixels, &mut out).is_err() {
-        return false;
-    }
-    if channels == 4 {
-        // Keep the source alpha exactly.
-        for (o, i) in out.chunks_exact_mut(4).zip(pixels.chunks_exact(4)) {
-            o[3] = i[3];
+    RgbProfile::parse(icc).is_some_and(|p| p.to_srgb(pixels, channels))
+}
+
+/// An RGB source profile parsed (and checked against sRGB) once, for
+/// converting several buffers, such as the frames of an animation.
+pub(super) enum RgbProfile {
+    /// sRGB already: nothing to convert.
+    Srgb,
+    /// Another RGB profile.
+    Other(Box<ColorProfile>),
+}
+
+impl RgbProfile {
+    /// The profile in `icc`, or `None` when it is empty, unparsable or not
+    /// RGB (it is then ignored).
+    pub(super) fn parse(icc: &[u8]) -> Option<RgbProfile> {
+        if icc.is_empty() {
+            return None;
         }
+        let src = ColorProfile::new_from_slice(icc).ok()?;
+        if src.color_space != DataColorSpace::Rgb {
+            return None;
+        }
+        Some(if is_srgb(&src) {
+            RgbProfile::Srgb
+        } else {
+            RgbProfile::Other(Box::new(src))
+        })
     }
-    pixels.copy_from_slice(&out);
-    true
+
+    /// Converts interleaved RGB or RGBA pixels to sRGB in place, keeping
+    /// alpha exactly; `false` when the transform cannot be made (the
+    /// pixels are left as they are).
+    pub(super) fn to_srgb(&self, pixels: &mut [u8], channels: usize) -> bool {
+        let RgbProfile::Other(src) = self else {
+            return true;
+        };
+        let layout = if channels == 4 {
+            Layout::Rgba
+        } else {
+            Layout::Rgb
+        };
+        let dst = ColorProfile::new_srgb();
+        let Ok(t) = src.create_transform_8bit(layout, &dst, layout, TransformOptions::default())
+        else {
+            return false;
+        };
+        let mut out = vec![0u8; pixels.len()];
+        if t.transform(pixels, &mut out).is_err() {
+            return false;
+        }
+        if channels == 4 {
+            // Keep the source alpha exactly.
+            for (o, i) in out.chunks_exact_mut(4).zip(pixels.chunks_exact(4)) {
+                o[3] = i[3];
+            }
+        }
+        pixels.copy_from_slice(&out);
+        true
+    }
 }
 
 /// Converts CMYK pixels (4 bytes each, as libjpeg returns them) to RGB.
