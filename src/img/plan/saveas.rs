@@ -52,16 +52,14 @@ pub fn parse_saveas(args: &str) -> Result<SaveAs, Error> {
             "b" => (&mut bucket, ErrorCode::InvalidBucketName, "bucket"),
             _ => continue,
         };
-        let decoded =
-            decode_base64(value)
-                .filter(|s| !s.is_empty())
-                .ok_or_else(|| {
-                    Error::new(
-                code,
-                None,
-                format!("The sys/saveas {what} name {key}_{value} is not valid Base64 of a name."),
-            )
-                })?;
+        let invalid = || {
+            let message =
+                format!("The sys/saveas {what} name {key}_{value} is not valid Base64 of a name.");
+            Error::new(code, None, message)
+        };
+        let decoded = decode_base64(value)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(invalid)?;
         *slot = Some(decoded);
     }
     let object = object.ok_or_else(|| {
